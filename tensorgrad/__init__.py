@@ -1,0 +1,80 @@
+"""tensorgrad: tensors, reverse-mode autodiff and a Keras-compatible API, on NumPy.
+
+>>> import tensorgrad as tg
+>>> w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> loss = (w * w).sum()
+>>> loss.backward()
+>>> w.grad
+array([2., 4., 6.], dtype=float32)
+"""
+
+from tensorgrad.engine.autodiff import backward, grad
+from tensorgrad.engine.backend import default_float, set_default_dtype
+from tensorgrad.engine.creation import (
+    arange,
+    full,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from tensorgrad.engine.function import Function
+from tensorgrad.engine.grad_mode import enable_grad, is_grad_enabled, no_grad
+from tensorgrad.engine.gradcheck import GradCheckResult, check_grad
+from tensorgrad.engine.ops.elementwise import (
+    abs,
+    add,
+    cast,
+    clip,
+    divide,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    not_equal,
+    power,
+    sqrt,
+    square,
+    subtract,
+    where,
+)
+from tensorgrad.engine.ops.linalg import dot, matmul, tensordot
+from tensorgrad.engine.ops.nn import (
+    log_softmax,
+    logsumexp,
+    relu,
+    sigmoid,
+    sigmoid_cross_entropy,
+    softmax,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+    tanh,
+)
+from tensorgrad.engine.ops.reduce import argmax, argmin, max, mean, min, sum, var
+from tensorgrad.engine.ops.shape import (
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    flatten,
+    getitem,
+    permute,
+    reshape,
+    squeeze,
+    stack,
+    transpose,
+)
+from tensorgrad.engine.tensor import Tensor
+
+__version__ = "0.1.0"

@@ -1,0 +1,91 @@
+"""Function: one differentiable operation, a forward on arrays and its backward below it.
+
+An op subclasses `Function`, computes its result in `forward` from plain arrays, saves on
+`self` exactly what `backward` needs, and returns from `backward` one gradient per input
+(None where `self.needs_input_grad` says the input needs none). Gradients may keep a
+broadcast shape: the engine sums them back to each input's own shape (`unbroadcast`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.engine import grad_mode
+from tensorgrad.engine.backend import as_array
+from tensorgrad.engine.tensor import Tensor
+
+
+class Function:
+    """Base class of every differentiable operation."""
+
+    inputs: tuple[Tensor, ...] = ()
+    needs_input_grad: tuple[bool, ...] = ()
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Tensor:
+        """Run the op on tensors (or arrays and numbers) and record it when a gradient is needed."""
+        tensors = lift(inputs)
+        fn = cls(**params)
+        out = fn.forward(*[t.data for t in tensors])
+        if grad_mode._enabled:
+            needs = tuple(t.requires_grad for t in tensors)
+            if True in needs:
+                fn.inputs = tensors
+                fn.needs_input_grad = needs
+                return Tensor._make(out, True, fn)
+        return Tensor._make(out, False, None)
+
+    def release(self) -> None:
+        """Drop saved arrays once backward has used them, keeping a marker for clear errors."""
+        self.__dict__.clear()
+        self.released = True
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def lift(values: tuple[Any, ...]) -> tuple[Tensor, ...]:
+    """Turn numbers and arrays mixed with tensors into constant tensors.
+
+    A constant takes the float dtype of the tensors it meets, so `x * 2` or `x + array`
+    keeps a float32 tensor float32 (as in PyTorch and Keras).
+    """
+    if all(type(v) is Tensor for v in values):
+        return values  # type: ignore[return-value]
+    like = next((v.data.dtype for v in values if isinstance(v, Tensor)), None)
+    out = []
+    for v in values:
+        if isinstance(v, Tensor):
+            out.append(v)
+            continue
+        if like is None:
+            array = as_array(v)
+        else:
+            array = np.asarray(v)
+            if like.kind == "f" and array.dtype != like:
+                array = array.astype(like)
+            elif array.dtype.kind == "f":
+                array = as_array(array)
+        out.append(Tensor._make(array, False, None))
+    return tuple(out)
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum `grad` over the axes that broadcasting added or stretched, to get back `shape`."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)

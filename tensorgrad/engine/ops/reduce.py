@@ -1,0 +1,174 @@
+"""Reductions over axes: sum, mean, max, min, var, and argmax/argmin (no gradient).
+
+Each takes NumPy's `axis` (None, an int or a tuple) and `keepdims`. Backward puts the
+reduced axes back (size 1) so the gradient broadcasts over the input's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.engine.function import Function, lift
+from tensorgrad.engine.tensor import Tensor
+
+
+def _normalize_axis(op: str, ndim: int, axis: Any) -> tuple[int, ...] | None:
+    """Axis as a sorted tuple of non-negative ints (None: all axes), validated."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor of rank {ndim}")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+def _expand(g: np.ndarray, ndim: int, axes: tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
+    """Give a reduced gradient back its reduced axes as size-1 axes."""
+    if keepdims or ndim == 0:
+        return g
+    if axes is None:
+        return g.reshape((1,) * ndim)
+    return np.expand_dims(g, axes)
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
+    if axes is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+class Sum(Function):
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, a):
+        self.shape = a.shape
+        return a.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        g = _expand(g, len(self.shape), self.axes, self.keepdims)
+        return (np.broadcast_to(g, self.shape),)
+
+
+def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over `axis` (all axes when None)."""
+    t = lift((a,))[0]
+    return Sum.apply(t, axes=_normalize_axis("sum", t.ndim, axis), keepdims=keepdims)
+
+
+class Mean(Function):
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, a):
+        self.shape = a.shape
+        return a.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        g = _expand(g, len(self.shape), self.axes, self.keepdims) / _count(self.shape, self.axes)
+        return (np.broadcast_to(g, self.shape),)
+
+
+def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over `axis` (all axes when None)."""
+    t = lift((a,))[0]
+    return Mean.apply(t, axes=_normalize_axis("mean", t.ndim, axis), keepdims=keepdims)
+
+
+class _Extremum(Function):
+    reducer: Any = None
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, a):
+        self.a = a
+        self.out = type(self).reducer(a, axis=self.axes, keepdims=True)
+        return self.out if self.keepdims else _squeeze(self.out, self.axes, a.ndim)
+
+    def backward(self, g):
+        g = _expand(g, self.a.ndim, self.axes, self.keepdims)
+        # Ties share the gradient equally, as PyTorch's amax/amin do.
+        hit = self.a == self.out
+        share = hit / hit.sum(axis=self.axes, keepdims=True)
+        return (g * share.astype(g.dtype, copy=False),)
+
+
+def _squeeze(x: np.ndarray, axes: tuple[int, ...] | None, ndim: int) -> np.ndarray:
+    return x.reshape(()) if axes is None else np.squeeze(x, axis=axes) if ndim else x
+
+
+class Max(_Extremum):
+    reducer = staticmethod(np.max)
+
+
+class Min(_Extremum):
+    reducer = staticmethod(np.min)
+
+
+def _check_not_empty(op: str, t: Tensor, axes: tuple[int, ...] | None) -> None:
+    if t.size == 0:
+        raise ValueError(f"{op}: cannot reduce a tensor of shape {t.shape}: it is empty")
+
+
+def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Largest value over `axis`; the gradient goes to the maximal entries."""
+    t = lift((a,))[0]
+    axes = _normalize_axis("max", t.ndim, axis)
+    _check_not_empty("max", t, axes)
+    return Max.apply(t, axes=axes, keepdims=keepdims)
+
+
+def min(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Smallest value over `axis`; the gradient goes to the minimal entries."""
+    t = lift((a,))[0]
+    axes = _normalize_axis("min", t.ndim, axis)
+    _check_not_empty("min", t, axes)
+    return Min.apply(t, axes=axes, keepdims=keepdims)
+
+
+class Var(Function):
+    def __init__(self, axes, keepdims, ddof):
+        self.axes, self.keepdims, self.ddof = axes, keepdims, ddof
+
+    def forward(self, a):
+        self.centered = a - a.mean(axis=self.axes, keepdims=True)
+        n = _count(a.shape, self.axes) - self.ddof
+        self.n = n
+        return (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdims) / n
+
+    def backward(self, g):
+        g = _expand(g, self.centered.ndim, self.axes, self.keepdims)
+        return (g * self.centered * (2 / self.n),)
+
+
+def var(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Variance over `axis` with NumPy's default ddof=0 (divide by N)."""
+    t = lift((a,))[0]
+    axes = _normalize_axis("var", t.ndim, axis)
+    if _count(t.shape, axes) - ddof <= 0:
+        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for shape {t.shape}")
+    return Var.apply(t, axes=axes, keepdims=keepdims, ddof=ddof)
+
+
+def argmax(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the largest value along `axis` (flattened when None); no gradient."""
+    t = lift((a,))[0]
+    _normalize_axis("argmax", t.ndim, axis)
+    _check_not_empty("argmax", t, None)
+    return Tensor._make(np.argmax(t.data, axis=axis, keepdims=keepdims), False, None)
+
+
+def argmin(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the smallest value along `axis` (flattened when None); no gradient."""
+    t = lift((a,))[0]
+    _normalize_axis("argmin", t.ndim, axis)
+    _check_not_empty("argmin", t, None)
+    return Tensor._make(np.argmin(t.data, axis=axis, keepdims=keepdims), False, None)

@@ -1,0 +1,76 @@
+"""One `get()` for every named thing: activations, initializers, losses, metrics, optimizers.
+
+Each family keeps a table from lowercase names to classes or functions; `get` accepts a
+name, a config dict ({"class_name": ..., "config": {...}}), or an object (returned as is),
+and a failure lists the names that exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def snake_case(name: str) -> str:
+    """`CategoricalCrossentropy` -> `categorical_crossentropy` (Keras' naming rule)."""
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and (not name[i - 1].isupper() or
+                                   (i + 1 < len(name) and name[i + 1].islower())):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def get(
+    family: str,
+    identifier: Any,
+    table: Mapping[str, Any],
+    instantiate: bool = True,
+) -> Any:
+    """Resolve `identifier` in `table` (names are matched case-insensitively).
+
+    Args:
+        family: what is looked up, for messages ("optimizer", "loss", ...).
+        identifier: a name, a config dict, or an object already of the right kind.
+        table: lowercase name -> class or function.
+        instantiate: call a class found by name with no arguments.
+
+    Raises:
+        ValueError: unknown name, listing the known ones.
+    """
+    if identifier is None or (not isinstance(identifier, (str, Mapping))):
+        return identifier
+    if isinstance(identifier, Mapping):
+        name = identifier.get("class_name")
+        if not isinstance(name, str):
+            raise ValueError(f"{family}: a config dict needs a 'class_name' string, got {identifier!r}")
+        found = _lookup(family, name, table)
+        return found(**dict(identifier.get("config", {})))
+    found = _lookup(family, identifier, table)
+    if instantiate and isinstance(found, type):
+        return found()
+    return found
+
+
+def _lookup(family: str, name: str, table: Mapping[str, Any]) -> Any:
+    key = name.lower()
+    if key in table:
+        return table[key]
+    snake = snake_case(name)
+    if snake in table:
+        return table[snake]
+    known = ", ".join(sorted(table))
+    raise ValueError(f"Unknown {family} {name!r}. Known {family}s: {known}")
+
+
+def register(table: dict[str, Any], *names: str) -> Callable[[Any], Any]:
+    """Decorator adding a class or function to `table` under its snake_case name and `names`."""
+
+    def add(obj: Any) -> Any:
+        table[snake_case(obj.__name__)] = obj
+        for n in names:
+            table[n] = obj
+        return obj
+
+    return add
