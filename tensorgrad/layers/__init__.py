@@ -1,0 +1,24 @@
+"""Layers: the building blocks of models.
+
+>>> from tensorgrad import layers
+>>> layers.Dense(512, activation="relu", input_shape=(784,)).get_config()["units"]
+512
+"""
+
+from tensorgrad.layers.base import Layer, deserialize, serialize
+from tensorgrad.layers.core import Activation, Dense, Dropout, Flatten
+from tensorgrad.layers.input_layer import Input, InputLayer
+from tensorgrad.layers.input_spec import InputSpec
+
+__all__ = [
+    "Activation",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Input",
+    "InputLayer",
+    "InputSpec",
+    "Layer",
+    "deserialize",
+    "serialize",
+]
