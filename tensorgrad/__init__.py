@@ -76,5 +76,17 @@ from tensorgrad.engine.ops.shape import (
     transpose,
 )
 from tensorgrad.engine.tensor import Tensor
+from tensorgrad import (  # noqa: E402 - the API is built on the engine imported above
+    activations,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    utils,
+)
 
 __version__ = "0.1.0"
