@@ -1,0 +1,687 @@
+"""Saving and loading models: one zip archive of JSON and `.npy` arrays, never pickle.
+
+A `.tensorgrad` file holds `config.json` (format version, library version, every layer's
+class and constructor arguments, the compile settings) and the arrays as `.npy` members:
+the weights and, unless left out, the optimizer's state, so training resumes exactly. A
+`.weights.npz` file holds the weights alone, in the same layout.
+
+Opening a file never runs anything from it: members are read in memory (nothing is
+extracted), their paths, dtypes and sizes are checked against what the config declares
+before any data is read, arrays are plain numbers read with `allow_pickle=False`, and layers
+are rebuilt only from the library's classes or those passed in `custom_objects`. Every
+write goes through `atomic_write`, so a crash leaves the old file or the new one.
+
+>>> import tempfile, numpy as np
+>>> from tensorgrad import layers, models
+>>> model = models.Sequential([layers.Dense(2, input_shape=(3,))])
+>>> model.compile(optimizer="adam", loss="mse")
+>>> with tempfile.TemporaryDirectory() as folder:
+...     save_model(model, folder + "/model.tensorgrad")
+...     loaded = load_model(folder + "/model.tensorgrad")
+>>> x = np.ones((1, 3))
+>>> bool((loaded.predict(x) == model.predict(x)).all()), type(loaded.optimizer).__name__
+(True, 'Adam')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tensorgrad.utils.atomic import atomic_write
+
+if TYPE_CHECKING:
+    from tensorgrad.models.model import Model
+
+FORMAT_VERSION = 1
+"""The archive layout this version writes and reads."""
+
+MODEL_SUFFIX = ".tensorgrad"
+WEIGHTS_SUFFIX = ".weights.npz"
+CONFIG_MEMBER = "config.json"
+MAX_CONFIG_BYTES = 16 * 2**20  # far above any real config; bounds memory on hostile files
+
+_MODEL_FORMAT = "tensorgrad.model"
+_WEIGHTS_FORMAT = "tensorgrad.weights"
+_SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # same bytes for the same model, whenever it is saved
+
+
+class SavingError(ValueError):
+    """A file that cannot be saved to or loaded safely; the message names the file and why."""
+
+
+# ----- public API -----
+def save_model(
+    model: Model,
+    filepath: str | os.PathLike[str],
+    overwrite: bool = True,
+    include_optimizer: bool = True,
+) -> None:
+    """Save architecture, weights, compile settings and optimizer state in one archive.
+
+    Args:
+        model: the model to save (built, so that it has weights).
+        filepath: a path ending in `.tensorgrad`.
+        overwrite: replace an existing file; if False, an existing file is an error.
+        include_optimizer: also store the optimizer's step count and slots, so that
+            training continues exactly where it stopped.
+
+    Raises:
+        ValueError: a path with another extension, or a layer config that is not JSON.
+        TypeError: a model other than Sequential (save its weights instead).
+        FileExistsError: the file exists and `overwrite` is False.
+    """
+    path = _target(filepath, MODEL_SUFFIX, "save_model", overwrite, "save_weights")
+    config = _header(_MODEL_FORMAT)
+    config["model"] = serialize_model(model)
+    config["compile"] = _compile_config(model)
+    arrays: dict[str, np.ndarray] = {}
+    config["weights"] = _weights_manifest(model, arrays)
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None:
+        config["optimizer_state"] = _optimizer_manifest(model, arrays)
+    write_archive(path, config, arrays)
+
+
+def load_model(
+    filepath: str | os.PathLike[str],
+    custom_objects: Mapping[str, Any] | None = None,
+    compile: bool = True,
+) -> Model:
+    """Rebuild a model saved by `save_model`: same layers, weights and predictions.
+
+    Args:
+        filepath: a `.tensorgrad` file.
+        custom_objects: your own layer classes, loss functions or optimizers by the name
+            they were saved under ({"MyLayer": MyLayer}); only these and the library's own
+            classes are ever instantiated.
+        compile: compile the model with the saved optimizer (and its state), loss and
+            metrics. With False the model is returned uncompiled.
+
+    Raises:
+        SavingError: the file is not a valid tensorgrad model archive; the message says why.
+    """
+    path = Path(filepath)
+    if not path.name.endswith(MODEL_SUFFIX):
+        hint = (
+            " (use model.load_weights for weights files)"
+            if path.name.endswith(WEIGHTS_SUFFIX)
+            else ""
+        )
+        raise SavingError(
+            f"load_model: {str(path)!r}: expected a file ending in {MODEL_SUFFIX}{hint}"
+        )
+    with ArchiveReader(path, "load_model") as archive:
+        config = archive.read_config(_MODEL_FORMAT)
+        model = archive.guard(
+            "model config", lambda: deserialize_model(config.get("model"), custom_objects)
+        )
+        assign_weights(model, config.get("weights"), archive)
+        if compile and config.get("compile") is not None:
+            archive.guard(
+                "compile config",
+                lambda: _compile_from_config(model, config["compile"], custom_objects),
+            )
+            state = config.get("optimizer_state")
+            if state is not None:
+                restore_optimizer(model, state, archive)
+    return model
+
+
+def save_weights(model: Model, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
+    """Save the model's weights alone to a `.weights.npz` archive.
+
+    Raises:
+        ValueError: a path with another extension.
+        FileExistsError: the file exists and `overwrite` is False.
+    """
+    path = _target(filepath, WEIGHTS_SUFFIX, "save_weights", overwrite, "save")
+    config = _header(_WEIGHTS_FORMAT)
+    arrays: dict[str, np.ndarray] = {}
+    config["weights"] = _weights_manifest(model, arrays)
+    write_archive(path, config, arrays)
+
+
+def load_weights(model: Model, filepath: str | os.PathLike[str]) -> None:
+    """Load weights saved by `save_weights` (or from a `.tensorgrad` file) into `model`.
+
+    Weights are matched layer by layer, in order, among the layers that have weights; the
+    layers' names may differ, their classes, weight counts and shapes may not.
+
+    Raises:
+        SavingError: an invalid file, or weights that do not fit the model (the message
+            names the layer, the weight, the expected and the found shape).
+    """
+    path = Path(filepath)
+    if not path.name.endswith((WEIGHTS_SUFFIX, MODEL_SUFFIX)):
+        raise SavingError(
+            f"load_weights: {str(path)!r}: expected a file ending in {WEIGHTS_SUFFIX} "
+            f"(or {MODEL_SUFFIX})"
+        )
+    with ArchiveReader(path, "load_weights") as archive:
+        config = archive.read_config(_WEIGHTS_FORMAT, _MODEL_FORMAT)
+        assign_weights(model, config.get("weights"), archive)
+
+
+# ----- training state (for resuming after an interruption) -----
+def save_training_state(
+    model: Model, filepath: str | os.PathLike[str], state: Mapping[str, Any]
+) -> None:
+    """Write weights, optimizer state and the JSON-able `state` to one archive, atomically.
+
+    One file rather than several, so that weights and the epoch they belong to can never
+    disagree after a crash.
+    """
+    config = _header(_WEIGHTS_FORMAT)
+    arrays: dict[str, np.ndarray] = {}
+    config["weights"] = _weights_manifest(model, arrays)
+    if getattr(model, "optimizer", None) is not None:
+        config["optimizer_state"] = _optimizer_manifest(model, arrays)
+    config["training_state"] = dict(state)
+    write_archive(Path(filepath), config, arrays)
+
+
+def load_training_state(model: Model, filepath: str | os.PathLike[str]) -> dict[str, Any]:
+    """Restore weights and optimizer state written by `save_training_state`; return `state`."""
+    with ArchiveReader(Path(filepath), "restore") as archive:
+        config = archive.read_config(_WEIGHTS_FORMAT)
+        state = config.get("training_state")
+        if not isinstance(state, dict):
+            raise archive.error("holds no training state")
+        assign_weights(model, config.get("weights"), archive)
+        if config.get("optimizer_state") is not None:
+            if getattr(model, "optimizer", None) is None:
+                raise archive.error("holds optimizer state but the model is not compiled")
+            restore_optimizer(model, config["optimizer_state"], archive)
+    return state
+
+
+# ----- the archive: writing -----
+def write_archive(path: Path, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write `config.json` and each array as an `.npy` member, atomically (no compression:
+    weights barely compress, and stored members keep sizes easy to check on reading)."""
+    text = json.dumps(config, indent=1, allow_nan=False)
+    with atomic_write(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(_member_info(CONFIG_MEMBER), text.encode("utf-8"))
+        for name, array in arrays.items():
+            array = np.ascontiguousarray(array)
+            with zf.open(_member_info(name), "w", force_zip64=array.nbytes > 2**30) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _member_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    info.external_attr = 0o644 << 16
+    return info
+
+
+# ----- the archive: reading -----
+class ArchiveReader:
+    """Read members of a tensorgrad archive in memory, checking each before trusting it.
+
+    On opening, every member name must be a plain relative path (no `..`, no absolute or
+    drive paths, no backslashes), unique, unencrypted and stored or deflated.
+    """
+
+    def __init__(self, path: Path, operation: str) -> None:
+        self.path = Path(path)
+        self.operation = operation
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as e:
+            raise self.error(
+                f"is not a readable zip archive ({e}); the file may be truncated or not "
+                "a tensorgrad file"
+            ) from None
+        try:
+            self._members = self._check_members()
+        except BaseException:
+            self._zip.close()
+            raise
+
+    def _check_members(self) -> dict[str, zipfile.ZipInfo]:
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in self._zip.infolist():
+            name = info.filename
+            parts = name.split("/")
+            if not all(_SAFE_PART.fullmatch(p) and p not in (".", "..") for p in parts):
+                raise self.error(
+                    f"member {name!r} has an unsafe path; members must be relative paths "
+                    "inside the archive made of letters, digits, '_', '-' and '.'"
+                )
+            if name in members:
+                raise self.error(f"member {name!r} appears twice")
+            if info.flag_bits & 0x41:  # traditional or strong encryption
+                raise self.error(f"member {name!r} is encrypted")
+            if info.flag_bits & 0x20:
+                raise self.error(f"member {name!r} uses unsupported zip features (patched data)")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise self.error(f"member {name!r} uses an unsupported compression method")
+            members[name] = info
+        return members
+
+    def __enter__(self) -> ArchiveReader:  # noqa: PYI034 - Self needs Python 3.11
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._zip.close()
+
+    def error(self, problem: str) -> SavingError:
+        return SavingError(f"{self.operation}: {str(self.path)!r} {problem}")
+
+    def guard(self, what: str, build: Any) -> Any:
+        """Run `build()`, turning errors from data in the file into a SavingError."""
+        try:
+            return build()
+        except SavingError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, MemoryError) as e:
+            raise self.error(f"has an invalid {what}: {e}") from e
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = self._members.get(name)
+        if info is None:
+            raise self.error(f"is missing the member {name!r}; the file is incomplete")
+        return info
+
+    def read_config(self, *formats: str) -> dict[str, Any]:
+        """Parse `config.json`, checking the format name and version."""
+        info = self._info(CONFIG_MEMBER)
+        if info.file_size > MAX_CONFIG_BYTES:
+            raise self.error(
+                f"has a {info.file_size}-byte {CONFIG_MEMBER}; at most {MAX_CONFIG_BYTES} "
+                "bytes are accepted"
+            )
+        try:
+            with self._zip.open(info) as f:
+                raw = f.read(MAX_CONFIG_BYTES + 1)
+            config = json.loads(raw.decode("utf-8"))
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as e:
+            raise self.error(f"is damaged: {CONFIG_MEMBER} cannot be read ({e})") from None
+        except (ValueError, RecursionError) as e:  # bad UTF-8, bad JSON, absurd numbers
+            raise self.error(f"has a {CONFIG_MEMBER} that is not valid JSON ({e})") from None
+        if not isinstance(config, dict):
+            raise self.error(f"has a {CONFIG_MEMBER} that is not a JSON object")
+        found = config.get("format")
+        if found not in formats:
+            if found in (_MODEL_FORMAT, _WEIGHTS_FORMAT):
+                hint = (
+                    "; it holds weights only: use model.load_weights"
+                    if found == _WEIGHTS_FORMAT
+                    else ""
+                )
+                raise self.error(f"is a {found!r} file, expected {' or '.join(formats)}{hint}")
+            raise self.error(f"is not a tensorgrad archive (format {found!r})")
+        version = config.get("format_version")
+        if version != FORMAT_VERSION or isinstance(version, bool):
+            from tensorgrad import __version__
+
+            newer = isinstance(version, int) and version > FORMAT_VERSION
+            raise self.error(
+                f"has format version {version!r}, but tensorgrad {__version__} reads version "
+                f"{FORMAT_VERSION}" + ("; it was written by a newer tensorgrad" if newer else "")
+            )
+        return config
+
+    def read_array(
+        self, name: Any, expected_shape: tuple[int, ...] | None, what: str
+    ) -> np.ndarray:
+        """Read the `.npy` member `name` after checking its dtype, shape and size.
+
+        Raises:
+            SavingError: a missing member, a dtype that is not a plain number (object arrays
+                would need pickle), a shape other than `expected_shape`, or a declared size
+                that disagrees with the array header (a truncated file or a zip bomb).
+        """
+        if not isinstance(name, str):
+            raise self.error(f"names the array of {what} as {name!r}, not a member path")
+        info = self._info(name)
+        try:
+            with self._zip.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    raise ValueError(f"unsupported .npy version {version}")
+                header_bytes = f.tell()
+                if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
+                    raise self.error(
+                        f"holds {what} in {name!r} as an array of dtype {dtype}; only plain "
+                        "numbers are accepted (object arrays would need pickle)"
+                    )
+                if expected_shape is not None and tuple(shape) != tuple(expected_shape):
+                    raise self.error(
+                        f"holds {what} of shape {tuple(shape)} in {name!r}, expected shape "
+                        f"{tuple(expected_shape)}"
+                    )
+                data_bytes = math.prod(shape) * dtype.itemsize
+                if info.file_size != header_bytes + data_bytes:
+                    raise self.error(
+                        f"member {name!r} declares {info.file_size} bytes but its header "
+                        f"describes {header_bytes + data_bytes}; the file is damaged"
+                    )
+                f.seek(0)
+                array = np.lib.format.read_array(f, allow_pickle=False)
+                f.read(1)  # reach the end, so that zipfile checks the CRC
+        except SavingError:
+            raise
+        except (
+            ValueError,
+            zipfile.BadZipFile,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+        ) as e:
+            raise self.error(f"has a damaged array {name!r} ({what}): {e}") from None
+        return array
+
+
+# ----- weights -----
+def _weighted_layers(model: Model) -> list[Any]:
+    return [layer for layer in model.layers if layer.weights]
+
+
+def _weights_manifest(model: Model, arrays: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """Describe each layer with weights and add its arrays to `arrays` under member paths."""
+    manifest = []
+    for i, layer in enumerate(_weighted_layers(model)):
+        entries = []
+        for j, weight in enumerate(layer.weights):
+            path = f"weights/{i}/{j}.npy"
+            arrays[path] = weight.data
+            entries.append(
+                {
+                    "name": _weight_name(weight, j),
+                    "path": path,
+                    "shape": list(weight.shape),
+                    "dtype": str(weight.dtype),
+                }
+            )
+        manifest.append(
+            {"layer": layer.name, "class_name": type(layer).__name__, "weights": entries}
+        )
+    return manifest
+
+
+def assign_weights(model: Model, manifest: Any, archive: ArchiveReader) -> None:
+    """Read every weight the manifest lists, check it fits `model`, then copy them all in.
+
+    Nothing is changed unless every array fits, so a failed load leaves the model as it was.
+    """
+    layers = _weighted_layers(model)
+    if not isinstance(manifest, list) or not all(isinstance(e, dict) for e in manifest):
+        raise archive.error("has no valid weights list in its config")
+    if len(manifest) != len(layers):
+        raise archive.error(
+            f"holds weights for {len(manifest)} layers "
+            f"({', '.join(str(e.get('layer')) for e in manifest) or 'none'}) but the model has "
+            f"{len(layers)} layers with weights ({', '.join(lr.name for lr in layers) or 'none'})"
+            + (
+                "; the model is not built yet: give its first layer input_shape=... or call "
+                "model.build((None, ...)) first"
+                if not getattr(model, "built", True)
+                else ""
+            )
+        )
+    loaded = []
+    for layer, entry in zip(layers, manifest):
+        saved = entry.get("weights")
+        label = f"layer {layer.name!r} ({type(layer).__name__}, saved as {entry.get('layer')!r})"
+        if entry.get("class_name") != type(layer).__name__:
+            raise archive.error(f"holds weights of a {entry.get('class_name')} layer for {label}")
+        if not isinstance(saved, list) or len(saved) != len(layer.weights):
+            count = len(saved) if isinstance(saved, list) else 0
+            raise archive.error(
+                f"holds {count} weights for {label}, which has {len(layer.weights)}"
+            )
+        for j, (weight, item) in enumerate(zip(layer.weights, saved)):
+            what = f"weight {_weight_name(weight, j)!r} of {label}"
+            if not isinstance(item, dict):
+                raise archive.error(f"has an invalid entry for {what}")
+            loaded.append((weight, archive.read_array(item.get("path"), weight.shape, what)))
+    for weight, array in loaded:
+        np.copyto(weight.data, array, casting="same_kind")  # in place: optimizers hold .data
+
+
+def _weight_name(weight: Any, index: int) -> str:
+    name = getattr(weight, "name", None)
+    return str(name) if name else f"weight_{index}"
+
+
+# ----- optimizer state -----
+def _optimizer_manifest(model: Model, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    state = model.optimizer.get_state(model.trainable_weights)
+    slots = []
+    for i, slot_list in enumerate(state["slots"]):
+        paths = []
+        for j, slot in enumerate(slot_list):
+            path = f"optimizer/{i}/{j}.npy"
+            arrays[path] = slot
+            paths.append(path)
+        slots.append(paths)
+    return {"iterations": int(state["iterations"]), "slots": slots}
+
+
+def restore_optimizer(model: Model, manifest: Any, archive: ArchiveReader) -> None:
+    """Give `model.optimizer` the step count and slots listed in `manifest`."""
+    variables = list(model.trainable_weights)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("slots"), list):
+        raise archive.error("has an invalid optimizer state in its config")
+    iterations = manifest.get("iterations")
+    if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 0:
+        raise archive.error(f"has an invalid optimizer step count {iterations!r}")
+    paths = manifest["slots"]
+    if len(paths) != len(variables):
+        raise archive.error(
+            f"holds optimizer slots for {len(paths)} variables, the model has {len(variables)}"
+        )
+    slots = []
+    for variable, slot_paths in zip(variables, paths):
+        if not isinstance(slot_paths, list):
+            raise archive.error("has an invalid optimizer slot list")
+        what = f"an optimizer slot of {_weight_name(variable, 0)!r}"
+        slots.append([archive.read_array(p, variable.shape, what) for p in slot_paths])
+    archive.guard(
+        "optimizer state",
+        lambda: model.optimizer.set_state({"iterations": iterations, "slots": slots}, variables),
+    )
+
+
+# ----- architecture and compile settings -----
+def layer_classes() -> dict[str, type]:
+    """The layer classes a file may name: the Layer subclasses that tensorgrad.layers exports.
+
+    Subclasses defined elsewhere (your own layers) are not included: pass them to
+    `load_model` in `custom_objects`.
+    """
+    from tensorgrad import layers
+
+    return {
+        obj.__name__: obj
+        for obj in vars(layers).values()
+        if isinstance(obj, type) and issubclass(obj, layers.Layer) and obj is not layers.Layer
+    }
+
+
+def serialize_model(model: Model) -> dict[str, Any]:
+    """{"class_name": "Sequential", "config": {"name", "layers", "build_input_shape"}}."""
+    from tensorgrad.models.sequential import Sequential
+
+    if not isinstance(model, Sequential):
+        raise TypeError(
+            f"save_model: only Sequential models can be saved with their architecture, got "
+            f"{type(model).__name__}; save its weights with model.save_weights instead"
+        )
+    config = dict(model.get_config())
+    try:
+        shape = model.input_shape
+    except AttributeError:  # not built: there are no weights to save either
+        shape = None
+    config["build_input_shape"] = None if shape is None else list(shape)
+    _check_json("save_model", config)
+    return {"class_name": type(model).__name__, "config": config}
+
+
+def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None) -> Model:
+    """Rebuild (and build) a model from `serialize_model`'s output, using only known classes."""
+    from tensorgrad.models.sequential import Sequential
+
+    custom = dict(custom_objects or {})
+    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+        raise TypeError("it holds no model description")
+    name = spec.get("class_name")
+    model_class = custom.get(name, Sequential if name == "Sequential" else None)
+    if model_class is None:
+        raise ValueError(f"unknown model class {name!r}; pass it in custom_objects")
+    config = spec["config"]
+    known = {**layer_classes(), **{k: v for k, v in custom.items() if isinstance(v, type)}}
+    layer_specs = config.get("layers")
+    if not isinstance(layer_specs, list):
+        raise TypeError("the model config has no 'layers' list")
+    built = []
+    for item in layer_specs:
+        if not isinstance(item, dict) or not isinstance(item.get("config"), dict):
+            raise TypeError(f"invalid layer description {item!r}")
+        cls = known.get(item.get("class_name"))
+        if cls is None:
+            raise ValueError(
+                f"unknown layer class {item.get('class_name')!r}; known layers: "
+                f"{', '.join(sorted(known))}. Pass your own classes with "
+                "custom_objects={'Name': Class}"
+            )
+        built.append(cls.from_config(_with_custom(item["config"], custom)))
+    model = model_class(built, name=config.get("name"))
+    shape = config.get("build_input_shape")
+    if not model.built and shape is not None:
+        if not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
+            raise ValueError(f"invalid build_input_shape {shape!r}")
+        model.build(tuple(shape))
+    return model
+
+
+def _with_custom(config: dict[str, Any], custom: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with names of custom objects (activations...) replaced by the objects."""
+    return {
+        k: custom[v] if k != "name" and isinstance(v, str) and v in custom else v
+        for k, v in config.items()
+    }
+
+
+def _compile_config(model: Model) -> dict[str, Any] | None:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return None
+    loss = getattr(model, "loss", None)
+    config = {
+        "optimizer": {"class_name": type(optimizer).__name__, "config": optimizer.get_config()},
+        "loss": None if loss is None else _loss_config(loss),
+        "metrics": [_metric_config(m) for m in getattr(model, "compiled_metrics", None) or []],
+    }
+    _check_json("save_model", config)
+    return config
+
+
+def _loss_config(loss: Any) -> dict[str, Any]:
+    function = getattr(loss, "function", None)
+    if function is not None:  # a wrapped function of yours: saved by name, found via custom_objects
+        return {"class_name": "function", "config": {"name": function.__name__}}
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+
+
+def _metric_config(metric: Any) -> Any:
+    """The metric's name when the name alone makes it again, else its class and config."""
+    from tensorgrad import metrics
+
+    if metric.name.lower() in ("accuracy", "acc"):
+        return metric.name  # resolved again from the loss and data shapes, as at compile
+    try:
+        again = metrics.get(metric.name)
+    except ValueError:
+        again = None
+    if type(again) is type(metric) and again.get_config() == metric.get_config():
+        return metric.name
+    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+
+
+def _compile_from_config(
+    model: Model, config: Any, custom_objects: Mapping[str, Any] | None
+) -> None:
+    from tensorgrad import losses, metrics, optimizers
+
+    custom = dict(custom_objects or {})
+    if not isinstance(config, dict) or not isinstance(config.get("optimizer"), dict):
+        raise TypeError("it names no optimizer")
+    optimizer = _from_spec(config["optimizer"], custom, optimizers.get)
+    loss_spec = config.get("loss")
+    if loss_spec is None:
+        loss = None
+    elif isinstance(loss_spec, dict) and loss_spec.get("class_name") == "function":
+        fname = (loss_spec.get("config") or {}).get("name")
+        if fname not in custom:
+            raise ValueError(
+                f"the loss is your function {fname!r}; pass it with "
+                f"custom_objects={{{fname!r}: {fname}}}"
+            )
+        loss = custom[fname]
+    else:
+        loss = _from_spec(loss_spec, custom, losses.get)
+    specs = config.get("metrics") or []
+    if not isinstance(specs, list):
+        raise TypeError(f"metrics must be a list, got {specs!r}")
+    found = [m if isinstance(m, str) else _from_spec(m, custom, metrics.get) for m in specs]
+    model.compile(optimizer=optimizer, loss=loss, metrics=found)
+
+
+def _from_spec(spec: Any, custom: Mapping[str, Any], get: Any) -> Any:
+    """An object from {"class_name", "config"}: a class in `custom`, else the library's `get`."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
+        raise TypeError(f"expected {{'class_name': ..., 'config': {{...}}}}, got {spec!r}")
+    cls = custom.get(spec.get("class_name"))
+    if cls is not None:
+        return cls.from_config(dict(spec.get("config", {})))
+    return get(spec)
+
+
+# ----- helpers -----
+def _header(fmt: str) -> dict[str, Any]:
+    from tensorgrad import __version__
+
+    return {"format": fmt, "format_version": FORMAT_VERSION, "tensorgrad_version": __version__}
+
+
+def _target(
+    filepath: str | os.PathLike[str], suffix: str, operation: str, overwrite: bool, other: str
+) -> Path:
+    path = Path(filepath)
+    if not path.name.endswith(suffix) or path.name == suffix:
+        raise ValueError(
+            f"{operation}: the file name must end in {suffix!r}, got {str(path)!r}. "
+            f"Add the extension (or use model.{other} for the other format)."
+        )
+    if path.is_dir():
+        raise IsADirectoryError(f"{operation}: {str(path)!r} is a directory, expected a file path")
+    if not overwrite and path.exists():
+        raise FileExistsError(f"{operation}: {str(path)!r} exists and overwrite=False")
+    return path
+
+
+def _check_json(operation: str, config: Any) -> None:
+    try:
+        json.dumps(config, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise ValueError(
+            f"{operation}: the configuration cannot be written as JSON ({e}); a layer's "
+            "get_config() must return plain numbers, strings, lists and dicts"
+        ) from None
