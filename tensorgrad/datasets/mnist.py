@@ -12,7 +12,7 @@ import numpy as np
 
 from tensorgrad.datasets.cache import DataFile, Dataset, load_dataset
 
-__all__ = ["FILES", "MIRRORS", "NAME", "load_data"]
+__all__ = ["FILES", "MIRRORS", "NAME", "load_data", "load_test_data"]
 
 NAME = "mnist"
 
@@ -93,3 +93,15 @@ def load_data(
     dataset = Dataset(NAME, FILES, tuple(MIRRORS))
     x_train, y_train, x_test, y_test = load_dataset(dataset, path)
     return (x_train, y_train), (x_test, y_test)
+
+
+def load_test_data(path: str | os.PathLike[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Loads only the 10,000 test images and labels of MNIST, looked for and verified as in
+    :func:`load_data`; useful when only the test files are at hand.
+
+    Returns:
+        ``(x_test, y_test)``: uint8 arrays of shapes (10000, 28, 28) and (10000,).
+    """
+    dataset = Dataset(NAME, FILES[2:], tuple(MIRRORS))
+    x_test, y_test = load_dataset(dataset, path)
+    return x_test, y_test

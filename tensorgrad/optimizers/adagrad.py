@@ -59,7 +59,7 @@ class Adagrad(Optimizer):
 
     def update_step(self, grad: np.ndarray, variable: np.ndarray, slots: list[np.ndarray]) -> None:
         accumulator = slots[0]
-        step = np.square(grad, out=np.empty_like(variable))  # the one temporary
+        step = np.square(grad, out=self.scratch_like(variable))
         accumulator += step
         np.add(accumulator, self.epsilon, out=step)
         np.sqrt(step, out=step)

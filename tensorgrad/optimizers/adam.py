@@ -71,7 +71,7 @@ class Adam(Optimizer):
         t = self.iterations + 1
         alpha = self.learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         m, v = slots[0], slots[1]
-        step = np.subtract(grad, m, out=np.empty_like(variable))  # the one temporary
+        step = np.subtract(grad, m, out=self.scratch_like(variable))
         step *= 1 - self.beta_1
         m += step
         np.square(grad, out=step)

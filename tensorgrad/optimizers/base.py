@@ -34,6 +34,7 @@ class Optimizer:
         self.iterations = 0
         self._variables: list[Tensor] = []  # holding them keeps their ids unique
         self._slots: dict[int, list[np.ndarray]] = {}
+        self._scratch: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
 
     @property
     def learning_rate(self) -> float:
@@ -58,6 +59,18 @@ class Optimizer:
     def update_step(self, grad: np.ndarray, variable: np.ndarray, slots: list[np.ndarray]) -> None:
         """Update `variable` and `slots` in place from `grad` (all of one shape and dtype)."""
         raise NotImplementedError
+
+    def scratch_like(self, variable: np.ndarray) -> np.ndarray:
+        """A work array of the variable's shape and dtype, reused across steps.
+
+        Updates are memory-bound on large weights; a fresh temporary per step would cost an
+        allocation and page faults each time. Its contents are garbage on entry.
+        """
+        key = (variable.shape, variable.dtype)
+        buffer = self._scratch.get(key)
+        if buffer is None:
+            buffer = self._scratch[key] = np.empty_like(variable)
+        return buffer
 
     # ----- applying updates -----
     def apply_gradients(self, grads_and_vars: Iterable[tuple[np.ndarray | None, Tensor]]) -> None:

@@ -69,7 +69,7 @@ class RMSprop(Optimizer):
 
     def update_step(self, grad: np.ndarray, variable: np.ndarray, slots: list[np.ndarray]) -> None:
         rho, velocity = self.rho, slots[0]
-        step = np.square(grad, out=np.empty_like(variable))  # the one temporary
+        step = np.square(grad, out=self.scratch_like(variable))
         step *= 1 - rho
         velocity *= rho
         velocity += step  # v = rho * v + (1 - rho) * g**2

@@ -49,7 +49,7 @@ class SGD(Optimizer):
         return [np.zeros_like(variable)] if self.momentum else []
 
     def update_step(self, grad: np.ndarray, variable: np.ndarray, slots: list[np.ndarray]) -> None:
-        step = np.multiply(grad, self.learning_rate, out=np.empty_like(variable))  # lr * g
+        step = np.multiply(grad, self.learning_rate, out=self.scratch_like(variable))  # lr * g
         if not slots:
             variable -= step
             return

@@ -6,32 +6,19 @@ seconds; the full 60,000-image run of the book lives in the examples.
 
 from __future__ import annotations
 
-import gzip
 import time
-from pathlib import Path
 
-import numpy as np
 import pytest
 
-from tensorgrad import layers, models, utils
-
-MNIST = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "mnist"
-IMAGES = MNIST / "t10k-images-idx3-ubyte.gz"
-LABELS = MNIST / "t10k-labels-idx1-ubyte.gz"
-
-
-def read_idx(path: Path, header: int) -> np.ndarray:
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=header)
+from tensorgrad import datasets, layers, models, utils
 
 
 @pytest.fixture(scope="module")
 def mnist_test_set():
-    if not (IMAGES.exists() and LABELS.exists()):
-        pytest.skip(f"MNIST test files not found in {MNIST}")
-    images = read_idx(IMAGES, 16).reshape(10000, 28, 28)
-    labels = read_idx(LABELS, 8)
-    return images, labels
+    try:
+        return datasets.mnist.load_test_data()
+    except datasets.DatasetNotFoundError as e:
+        pytest.skip(f"MNIST test files not available: {e}")
 
 
 def test_chapter_2_network_learns_mnist(mnist_test_set, capsys):
