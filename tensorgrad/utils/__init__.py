@@ -7,8 +7,19 @@ array([[0., 1., 0.],
 """
 
 from tensorgrad.utils.arrays import array_reshape, to_categorical
-from tensorgrad.utils.landscape import loss_along_line, loss_surface, random_direction
-from tensorgrad.utils.plotting import plot_digit, plot_history, plot_predictions
+from tensorgrad.utils.landscape import (
+    loss_along_line,
+    loss_surface,
+    project_onto,
+    random_direction,
+)
+from tensorgrad.utils.plotting import (
+    plot_digit,
+    plot_history,
+    plot_loss_line,
+    plot_loss_surface,
+    plot_predictions,
+)
 from tensorgrad.utils.progbar import Progbar
 from tensorgrad.utils.random import set_random_seed
 
@@ -19,7 +30,10 @@ __all__ = [
     "loss_surface",
     "plot_digit",
     "plot_history",
+    "plot_loss_line",
+    "plot_loss_surface",
     "plot_predictions",
+    "project_onto",
     "random_direction",
     "set_random_seed",
     "to_categorical",

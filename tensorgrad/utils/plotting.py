@@ -1,4 +1,4 @@
-"""Pictures of the book's chapter 2: a digit, a grid of predictions, training curves.
+"""Pictures of the book's chapter 2: a digit, predictions, training curves, loss landscapes.
 
 matplotlib is an optional extra (``pip install "tensorgrad[plot]"``), imported only when
 a function here is called. Each function returns a matplotlib ``Figure`` and, given
@@ -27,12 +27,20 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_digit", "plot_history", "plot_predictions"]
+__all__ = [
+    "plot_digit",
+    "plot_history",
+    "plot_loss_line",
+    "plot_loss_surface",
+    "plot_predictions",
+]
 
 _WRONG = "tab:red"
 _RIGHT = "black"
 _TRAIN = "tab:blue"
 _VAL = "tab:orange"
+_TRAINED = "tab:red"
+_PATH = "tab:orange"
 
 
 def plot_digit(
@@ -183,6 +191,186 @@ def plot_history(history: Any, path: str | os.PathLike[str] | None = None) -> Fi
     return fig
 
 
+def plot_loss_line(
+    alphas: Any,
+    losses: Any,
+    path: str | os.PathLike[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = "Loss along a line through the trained weights",
+) -> Figure:
+    """Plots the loss against the step alpha along one direction, the book's loss curve.
+
+    The trained weights (alpha = 0) are marked, so the valley they sit in shows.
+
+    Args:
+        alphas: the steps, e.g. the first array returned by ``utils.loss_along_line``.
+        losses: the loss at each step, the second array it returns.
+        path: where to write a PNG; nothing is written when ``None``.
+        ax: matplotlib Axes to draw into; a new figure is made when ``None``.
+        title: the title; none when ``None``.
+
+    Returns:
+        The matplotlib Figure holding the curve.
+
+    Raises:
+        ImportError: if matplotlib is not installed.
+        ValueError: if ``alphas`` and ``losses`` are not two 1-D arrays of one length.
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    losses = np.asarray(losses, dtype=np.float64)
+    if alphas.ndim != 1 or alphas.shape != losses.shape or alphas.size == 0:
+        raise ValueError(
+            "plot_loss_line: expected alphas and losses as two 1-D arrays of one length "
+            f"(as utils.loss_along_line returns), got shapes {alphas.shape} and {losses.shape}"
+        )
+    fig, ax = _figure_and_axes(ax, figsize=(5.5, 4.0))
+    ax.plot(alphas, losses, "-o", color=_TRAIN, markersize=3, label="Loss")
+    if alphas.min() <= 0.0 <= alphas.max():
+        order = np.argsort(alphas)
+        at_zero = np.interp(0.0, alphas[order], losses[order])
+        ax.axvline(0.0, color="gray", linestyle=":", linewidth=1)
+        ax.plot(
+            [0.0],
+            [at_zero],
+            "*",
+            color=_TRAINED,
+            markersize=13,
+            markeredgecolor="black",
+            label="Trained weights (alpha = 0)",
+            zorder=3,
+        )
+    ax.set_xlabel("alpha")
+    ax.set_ylabel("Loss")
+    if title is not None:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    _finish(fig, path)
+    return fig
+
+
+def plot_loss_surface(
+    alphas: Any,
+    betas: Any,
+    losses: Any,
+    path: str | os.PathLike[str] | None = None,
+    trajectory: Any = None,
+    ax: Axes | None = None,
+    title: str | None = "Loss surface around the trained weights",
+) -> Figure:
+    """Draws the loss over a plane of weights as filled contours, the book's loss surface.
+
+    Contour lines and a colorbar give the heights; the trained weights, at (0, 0), are
+    marked. Levels are spaced geometrically when the loss spans more than a factor of
+    ten, so the valley keeps its detail beside the steep walls.
+
+    Args:
+        alphas: the steps along the first direction (horizontal axis), n of them.
+        betas: the steps along the second direction (vertical axis), m of them.
+        losses: an (m, n) array, ``losses[i, j]`` at ``betas[i]``, ``alphas[j]``, as
+            ``utils.loss_surface`` returns. Points where the loss is inf or nan are left
+            blank.
+        path: where to write a PNG; nothing is written when ``None``.
+        trajectory: optional (alpha, beta) points drawn as a path with markers, such as
+            the weights visited in training, placed by ``utils.project_onto``:
+            ``np.column_stack(project_onto(snapshots, base, d1, d2))``.
+        ax: matplotlib Axes to draw into; a new figure is made when ``None``.
+        title: the title; none when ``None``.
+
+    Returns:
+        The matplotlib Figure holding the contours.
+
+    Raises:
+        ImportError: if matplotlib is not installed.
+        ValueError: if the shapes do not match, fewer than two steps are given along an
+            axis, no loss is finite, or ``trajectory`` is not a list of (alpha, beta) pairs.
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    betas = np.asarray(betas, dtype=np.float64)
+    losses = np.asarray(losses, dtype=np.float64)
+    if alphas.ndim != 1 or betas.ndim != 1 or min(alphas.size, betas.size) < 2:
+        raise ValueError(
+            "plot_loss_surface: alphas and betas must be 1-D with at least two steps each, "
+            f"got shapes {alphas.shape} and {betas.shape}"
+        )
+    if losses.shape != (betas.size, alphas.size):
+        raise ValueError(
+            f"plot_loss_surface: losses must have shape (len(betas), len(alphas)) = "
+            f"{(betas.size, alphas.size)}, losses[i, j] at betas[i], alphas[j], as "
+            f"utils.loss_surface returns; got shape {losses.shape}"
+        )
+    finite = np.isfinite(losses)
+    if not finite.any():
+        raise ValueError("plot_loss_surface: no loss is finite; try smaller steps")
+    path_points = None if trajectory is None else _as_points(trajectory)
+
+    mpl = _matplotlib()
+    fig, ax = _figure_and_axes(ax, figsize=(6.2, 5.0))
+    heights = np.ma.masked_invalid(losses)
+    low, high = float(heights.min()), float(heights.max())
+    if high <= low:
+        high = low + 1.0  # a flat surface still gets a scale
+    norm = None
+    if low > 0 and high / low > 10:
+        levels = np.geomspace(low, high, 16)
+        norm = mpl.colors.LogNorm(vmin=low, vmax=high)
+    else:
+        levels = np.linspace(low, high, 16)
+    filled = ax.contourf(alphas, betas, heights, levels=levels, norm=norm, cmap="viridis")
+    lines = ax.contour(
+        alphas,
+        betas,
+        heights,
+        levels=levels[::3],
+        norm=norm,
+        colors="white",
+        linewidths=0.6,
+        alpha=0.8,
+    )
+    ax.clabel(lines, fmt="%.3g", fontsize=7)
+    colorbar = fig.colorbar(filled, ax=ax, label="Loss")
+    if norm is not None:
+        colorbar.set_ticks(levels[::3], labels=[f"{v:.3g}" for v in levels[::3]])
+    if path_points is not None and len(path_points):
+        ax.plot(
+            path_points[:, 0],
+            path_points[:, 1],
+            "-o",
+            color=_PATH,
+            markersize=3.5,
+            linewidth=1.4,
+            markeredgecolor="black",
+            markeredgewidth=0.4,
+            label="Training path",
+        )
+        ax.plot(
+            path_points[0, 0],
+            path_points[0, 1],
+            "s",
+            color=_PATH,
+            markersize=8,
+            markeredgecolor="black",
+            label="Start",
+        )
+    ax.plot(
+        [0.0],
+        [0.0],
+        "*",
+        color=_TRAINED,
+        markersize=15,
+        markeredgecolor="black",
+        label="Trained weights (0, 0)",
+        zorder=3,
+    )
+    ax.set_xlabel("alpha")
+    ax.set_ylabel("beta")
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8, frameon=False)
+    _finish(fig, path)
+    return fig
+
+
 # --- matplotlib plumbing -------------------------------------------------------------
 
 
@@ -311,6 +499,25 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
             f"plot_history: every entry must hold one value per epoch, got lengths {lengths}"
         )
     return logs
+
+
+def _as_points(trajectory: Any) -> np.ndarray:
+    """An (n, 2) float array of (alpha, beta) points, or a ValueError."""
+    try:
+        points = np.asarray(trajectory, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(
+            f"plot_loss_surface: trajectory must be (alpha, beta) points, got {trajectory!r}"
+        ) from e
+    if points.size == 0:
+        return points.reshape(0, 2)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(
+            "plot_loss_surface: trajectory must be (alpha, beta) points shaped (n, 2), got "
+            f"shape {points.shape}; for the pair (alphas, betas) from utils.project_onto, "
+            "pass np.column_stack(project_onto(...))"
+        )
+    return points
 
 
 def _pretty(name: str) -> str:
