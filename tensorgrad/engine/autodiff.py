@@ -22,13 +22,18 @@ from tensorgrad.engine.tensor import Tensor
 def _topological_order(root: Tensor) -> list[Tensor]:
     """Tensors that need a gradient, inputs before the tensors computed from them."""
     order: list[Tensor] = []
-    visited: set[int] = {id(root)}
+    visited: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         if children_done:
             order.append(node)
             continue
+        # A tensor is expanded once, when first popped (not when first pushed), so it is
+        # placed after every tensor computed from it even when several paths reach it.
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         stack.append((node, True))
         ctx = node._ctx
         if ctx is None:
@@ -40,7 +45,6 @@ def _topological_order(root: Tensor) -> list[Tensor]:
             )
         for parent in ctx.inputs:
             if parent.requires_grad and id(parent) not in visited:
-                visited.add(id(parent))
                 stack.append((parent, False))
     return order
 
@@ -61,7 +65,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
             )
         grad = np.ones_like(root.data)
     else:
-        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
+        # A copy: the caller's array must not become (or alias) a leaf's .grad.
+        grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
         if grad.shape != root.shape:
             raise ValueError(
                 f"backward: grad has shape {grad.shape} but the tensor has shape {root.shape}"
@@ -93,12 +98,14 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
 
 def _accumulate_leaf(leaf: Tensor, g: np.ndarray, given: set[int]) -> None:
     """Add `g` to `leaf.grad`, never sharing one array between two leaves' gradients."""
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
+    if leaf.grad is not None:
+        g = leaf.grad + g  # a new array: the caller may still hold the old one
+    if not isinstance(g, np.ndarray) or g.dtype != leaf.data.dtype:
+        g = np.array(g, dtype=leaf.data.dtype)  # also turns a NumPy scalar into a 0-d array
     elif id(g) in given or not g.flags.writeable or g.base is not None:
         g = g.copy()
     given.add(id(g))
-    leaf.grad = g if leaf.grad is None else leaf.grad + g
+    leaf.grad = g
 
 
 def grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:

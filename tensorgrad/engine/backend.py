@@ -37,10 +37,11 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     booleans keep their kind (labels and indices stay integers).
     """
     if dtype is not None:
-        return xp.array(data, dtype=dtype, copy=True) if copy else xp.asarray(data, dtype=dtype)
-    array = xp.array(data, copy=True) if copy else xp.asarray(data)
-    if array.dtype.kind == "f" and array.dtype != _default_float:
-        return array.astype(_default_float)
+        array = xp.array(data, dtype=dtype, copy=True) if copy else xp.asarray(data, dtype=dtype)
+    else:
+        array = xp.array(data, copy=True) if copy else xp.asarray(data)
+        if array.dtype.kind == "f" and array.dtype != _default_float:
+            return array.astype(_default_float)
     if array.dtype.kind not in "fiub":
         raise TypeError(
             f"tensor: expected numbers (float, int or bool), got an array of dtype {array.dtype}"

@@ -36,7 +36,8 @@ class Function:
         fn = cls(**params)
         out = fn.forward(*[t.data for t in tensors])
         if grad_mode._enabled:
-            needs = tuple(t.requires_grad for t in tensors)
+            # tuple([...]), not tuple(genexpr): building a list first is faster.
+            needs = tuple([t.requires_grad for t in tensors])
             if True in needs:
                 fn.inputs = tensors
                 fn.needs_input_grad = needs
@@ -58,7 +59,10 @@ def lift(values: tuple[Any, ...]) -> tuple[Tensor, ...]:
     A constant takes the float dtype of the tensors it meets, so `x * 2` or `x + array`
     keeps a float32 tensor float32 (as in PyTorch and Keras).
     """
-    if all(type(v) is Tensor for v in values):
+    for v in values:  # the common case, all tensors already: a plain loop is the fastest test
+        if type(v) is not Tensor:
+            break
+    else:
         return values  # type: ignore[return-value]
     like = next((v.data.dtype for v in values if isinstance(v, Tensor)), None)
     out = []
@@ -67,13 +71,19 @@ def lift(values: tuple[Any, ...]) -> tuple[Tensor, ...]:
             out.append(v)
             continue
         if like is None:
-            array = as_array(v)
-        else:
-            array = np.asarray(v)
-            if like.kind == "f" and array.dtype != like:
+            out.append(Tensor._make(as_array(v), False, None))
+            continue
+        array = np.asarray(v)
+        if array.dtype.kind not in "fiub":
+            raise TypeError(
+                f"expected tensors, arrays or numbers, got {type(v).__name__} "
+                f"(as an array: dtype {array.dtype})"
+            )
+        if like.kind == "f":
+            if array.dtype != like:
                 array = array.astype(like)
-            elif array.dtype.kind == "f":
-                array = as_array(array)
+        elif array.dtype.kind == "f":
+            array = as_array(array)  # an integer tensor meets floats: the default float type
         out.append(Tensor._make(array, False, None))
     return tuple(out)
 

@@ -47,9 +47,13 @@ class Tensor:
 
     @classmethod
     def _make(cls, data: np.ndarray, requires_grad: bool, ctx: Function | None) -> Tensor:
-        """Wrap an array produced by an op, with no conversion (the hot path)."""
+        """Wrap an array produced by an op, with no conversion (the hot path).
+
+        NumPy gives 0-d results as scalars (np.float32), which are immutable and lack
+        array methods; they are made 0-d arrays so `.data` is always an array.
+        """
         t = object.__new__(cls)
-        t.data = data
+        t.data = data if not isinstance(data, np.generic) else np.asarray(data)
         t.grad = None
         t.requires_grad = requires_grad
         t._ctx = ctx
@@ -91,6 +95,8 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if copy:  # np.array(t) asks for a copy: it must not alias the tensor's data
+            return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def __len__(self) -> int:

@@ -16,15 +16,16 @@ from tensorgrad.engine.tensor import Tensor
 
 def _check_broadcast(op: str, a: Tensor, b: Tensor) -> None:
     """Raise a clear error before computing when two shapes cannot broadcast."""
-    if a.data.shape == b.data.shape or a.data.ndim == 0 or b.data.ndim == 0:
+    shape_a, shape_b = a.data.shape, b.data.shape
+    if shape_a == shape_b:
         return
-    try:
-        np.broadcast_shapes(a.data.shape, b.data.shape)
-    except ValueError:
-        raise ValueError(
-            f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together: trailing axes "
-            f"must be equal or 1 (NumPy's rule); reshape or expand_dims one of them"
-        ) from None
+    # NumPy's rule, in plain Python (np.broadcast_shapes costs microseconds per call).
+    for m, n in zip(reversed(shape_a), reversed(shape_b)):
+        if m != n and m != 1 and n != 1:
+            raise ValueError(
+                f"{op}: shapes {shape_a} and {shape_b} cannot be broadcast together: trailing "
+                f"axes must be equal or 1 (NumPy's rule); reshape or expand_dims one of them"
+            )
 
 
 def _binary(fn: type[Function], op: str, a: Any, b: Any) -> Tensor:
@@ -251,7 +252,24 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
     """Limit values to [a_min, a_max]; the gradient passes only where a was inside."""
     if a_min is None and a_max is None:
         raise ValueError("clip: give a_min, a_max or both; got neither")
-    return Clip.apply(a, a_min=a_min, a_max=a_max)
+    t = lift((a,))[0]
+    return Clip.apply(t, a_min=_bound(t, a_min, "a_min"), a_max=_bound(t, a_max, "a_max"))
+
+
+def _bound(t: Tensor, value: Any, name: str) -> np.ndarray | None:
+    """A clip bound as an array of the tensor's float dtype (float64 bounds keep float32)."""
+    if value is None:
+        return None
+    bound = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if t.dtype.kind == "f":
+        bound = bound.astype(t.dtype, copy=False)
+    try:
+        fits = np.broadcast_shapes(bound.shape, t.shape) == t.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"clip: {name} of shape {bound.shape} does not broadcast to {t.shape}")
+    return bound
 
 
 class Where(Function):
@@ -267,9 +285,9 @@ class Where(Function):
         return None, ga, gb
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Take a where condition is true, else b (broadcasting all three)."""
-    ta, tb = lift((a, b))
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """Take x where condition is true, else y (broadcasting all three)."""
+    ta, tb = lift((x, y))
     cond = condition.detach() if isinstance(condition, Tensor) else Tensor._make(
         np.asarray(condition), False, None
     )

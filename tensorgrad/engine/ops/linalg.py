@@ -34,10 +34,12 @@ class MatMul(Function):
             return (g @ b.T if need_a else None), (a.T @ g if need_b else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
+        # Give g the axes matmul dropped for 1-D operands: b's first (vector . vector gives a
+        # 0-d g, which has no axis -2 until it has axis -1).
         if b.ndim == 1:
             g = np.expand_dims(g, -1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
         ga = gb = None
         if need_a:
             ga = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)

@@ -129,7 +129,8 @@ class LogSumExp(Function):
     def forward(self, a):
         m = a.max(axis=self.axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf along the axis: log(0) = -inf, no NaN
-        out = np.log(np.exp(a - m).sum(axis=self.axis, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # that log(0) is the right answer, not a mistake
+            out = np.log(np.exp(a - m).sum(axis=self.axis, keepdims=True)) + m
         self.a, self.out_kept = a, out
         return out if self.keepdims else _drop_axes(out, self.axis)
 
@@ -141,7 +142,10 @@ class LogSumExp(Function):
 
 def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(a))) over `axis` (all axes when None), without overflow."""
-    return LogSumExp.apply(a, axis=axis, keepdims=keepdims)
+    t = lift((a,))[0]
+    for ax in () if axis is None else (axis,) if isinstance(axis, (int, np.integer)) else axis:
+        _check_axis("logsumexp", t, ax)
+    return LogSumExp.apply(t, axis=axis, keepdims=keepdims)
 
 
 def _drop_axes(x: np.ndarray, axis: Any) -> np.ndarray:
@@ -186,13 +190,21 @@ def softmax_cross_entropy(logits: Any, targets: Any) -> Tensor:
     Returns:
         The loss of each sample, shape (...).
     """
-    tl, tt = lift((logits, targets))
+    tl, tt = _float_targets(lift((logits, targets)))
     if tl.shape != tt.shape:
         raise ValueError(
             f"softmax_cross_entropy: logits have shape {tl.shape} but targets have shape "
             f"{tt.shape}; they must match (one-hot targets: see utils.to_categorical)"
         )
     return SoftmaxCrossEntropy.apply(tl, tt)
+
+
+def _float_targets(pair: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+    """Integer or boolean targets (one-hot, 0/1) take the logits' dtype: the loss stays float32."""
+    tl, tt = pair
+    if tt.dtype.kind != "f" and tl.dtype.kind == "f":
+        tt = Tensor._make(tt.data.astype(tl.dtype), False, None)
+    return tl, tt
 
 
 class SparseSoftmaxCrossEntropy(Function):
@@ -259,7 +271,7 @@ class SigmoidCrossEntropy(Function):
 
 def sigmoid_cross_entropy(logits: Any, targets: Any) -> Tensor:
     """Element-wise binary cross-entropy of sigmoid(logits) against targets, fused and stable."""
-    tl, tt = lift((logits, targets))
+    tl, tt = _float_targets(lift((logits, targets)))
     if tl.shape != tt.shape:
         raise ValueError(
             f"sigmoid_cross_entropy: logits have shape {tl.shape} but targets have shape {tt.shape}"

@@ -6,6 +6,7 @@ reduced axes back (size 1) so the gradient broadcasts over the input's shape.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,11 @@ def _normalize_axis(op: str, ndim: int, axis: Any) -> tuple[int, ...] | None:
     """Axis as a sorted tuple of non-negative ints (None: all axes), validated."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
+    if not isinstance(axes, (tuple, list)) or not all(
+        isinstance(a, (int, np.integer)) for a in axes
+    ):
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}")
     out = []
     for a in axes:
         if not -ndim <= a < ndim:
@@ -39,9 +44,8 @@ def _expand(g: np.ndarray, ndim: int, axes: tuple[int, ...] | None, keepdims: bo
 
 
 def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
-    if axes is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    # math.prod on Python ints: exact, and far cheaper than np.prod for a few numbers.
+    return math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
 
 
 class Sum(Function):
@@ -54,7 +58,9 @@ class Sum(Function):
 
     def backward(self, g):
         g = _expand(g, len(self.shape), self.axes, self.keepdims)
-        return (np.broadcast_to(g, self.shape),)
+        # np.full broadcasts g into a fresh array: one C call, where np.broadcast_to's view
+        # costs several microseconds of Python and a copy later if it reaches a leaf.
+        return (np.full(self.shape, g, dtype=g.dtype),)
 
 
 def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
@@ -73,7 +79,7 @@ class Mean(Function):
 
     def backward(self, g):
         g = _expand(g, len(self.shape), self.axes, self.keepdims) / _count(self.shape, self.axes)
-        return (np.broadcast_to(g, self.shape),)
+        return (np.full(self.shape, g, dtype=g.dtype),)
 
 
 def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -158,10 +164,19 @@ def var(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     return Var.apply(t, axes=axes, keepdims=keepdims, ddof=ddof)
 
 
+def _check_single_axis(op: str, t: Tensor, axis: Any) -> None:
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        raise TypeError(
+            f"{op}: axis must be an int or None, got {axis!r}; to search several axes, "
+            f"reshape them into one first"
+        )
+    _normalize_axis(op, t.ndim, axis)
+
+
 def argmax(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest value along `axis` (flattened when None); no gradient."""
     t = lift((a,))[0]
-    _normalize_axis("argmax", t.ndim, axis)
+    _check_single_axis("argmax", t, axis)
     _check_not_empty("argmax", t, None)
     return Tensor._make(np.argmax(t.data, axis=axis, keepdims=keepdims), False, None)
 
@@ -169,6 +184,6 @@ def argmax(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
 def argmin(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the smallest value along `axis` (flattened when None); no gradient."""
     t = lift((a,))[0]
-    _normalize_axis("argmin", t.ndim, axis)
+    _check_single_axis("argmin", t, axis)
     _check_not_empty("argmin", t, None)
     return Tensor._make(np.argmin(t.data, axis=axis, keepdims=keepdims), False, None)

@@ -27,10 +27,10 @@ class Reshape(Function):
         return (g.reshape(self.input_shape),)
 
 
-def reshape(a: Any, newshape: Any) -> Tensor:
+def reshape(a: Any, shape: Any) -> Tensor:
     """Same values in a new shape, read and written in row-major order; one -1 is inferred."""
     t = lift((a,))[0]
-    shape = (newshape,) if isinstance(newshape, (int, np.integer)) else tuple(newshape)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
     unknown = sum(1 for n in shape if n == -1)
     fits = known == t.size if unknown == 0 else (unknown == 1 and known > 0 and t.size % known == 0)
@@ -64,7 +64,8 @@ def transpose(a: Any, axes: Sequence[int] | None = None) -> Tensor:
     if axes is None:
         axes = tuple(range(t.ndim))[::-1]
     axes = tuple(int(x) for x in axes)
-    if sorted(x % t.ndim if t.ndim else x for x in axes) != list(range(t.ndim)):
+    in_range = all(-t.ndim <= x < t.ndim for x in axes)
+    if not in_range or sorted(x % t.ndim for x in axes) != list(range(t.ndim)):
         raise ValueError(
             f"transpose: axes {axes} are not a permutation of the {t.ndim} axes of shape {t.shape}"
         )
@@ -105,14 +106,16 @@ class BroadcastTo(Function):
         return (g,)  # the engine sums it back to the input's shape
 
 
-def broadcast_to(a: Any, shape: Sequence[int]) -> Tensor:
-    """A read-only view of `a` repeated along new or size-1 axes to `shape`."""
-    t = lift((a,))[0]
-    shape = tuple(shape)
+def broadcast_to(array: Any, shape: Sequence[int]) -> Tensor:
+    """A read-only view of `array` repeated along new or size-1 axes to `shape`."""
+    t = lift((array,))[0]
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     try:
-        np.broadcast_shapes(t.shape, shape)
+        fits = np.broadcast_shapes(t.shape, shape) == shape  # the target must not grow too
     except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {t.shape} to {shape}") from None
+        fits = False
+    if not fits:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {t.shape} to {shape}")
     return BroadcastTo.apply(t, shape=shape)
 
 
