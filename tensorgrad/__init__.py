@@ -8,6 +8,19 @@
 array([2., 4., 6.], dtype=float32)
 """
 
+from tensorgrad import (
+    _runtime,  # first: it configures BLAS before NumPy loads it
+    activations,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    utils,
+)
 from tensorgrad.engine.autodiff import backward, grad
 from tensorgrad.engine.backend import default_float, set_default_dtype
 from tensorgrad.engine.creation import (
@@ -50,7 +63,7 @@ from tensorgrad.engine.ops.elementwise import (
     subtract,
     where,
 )
-from tensorgrad.engine.ops.linalg import dot, matmul, tensordot
+from tensorgrad.engine.ops.linalg import dot, linear, matmul, tensordot
 from tensorgrad.engine.ops.nn import (
     log_softmax,
     logsumexp,
@@ -76,17 +89,5 @@ from tensorgrad.engine.ops.shape import (
     transpose,
 )
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad import (  # noqa: E402 - the API is built on the engine imported above
-    activations,
-    callbacks,
-    datasets,
-    initializers,
-    layers,
-    losses,
-    metrics,
-    models,
-    optimizers,
-    utils,
-)
 
 __version__ = "0.1.0"

@@ -29,7 +29,7 @@ class Tensor:
            [6., 8.]], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_logits", "name", "__weakref__")
+    __slots__ = ("__weakref__", "_ctx", "_logits", "data", "grad", "name", "requires_grad")
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__
     __hash__ = object.__hash__
 

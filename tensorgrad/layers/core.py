@@ -75,10 +75,7 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: Tensor) -> Tensor:
-        outputs = linalg.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
+        return self.activation(linalg.linear(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(input_shape[:-1]) + (self.units,)

@@ -68,7 +68,7 @@ class InputLayer(Layer):
         return {**config, "shape": list(shape[1:]), "batch_size": self.batch_size}
 
 
-def Input(  # noqa: N802 - Keras' name
+def Input(
     shape: Sequence[Any] | None = None,
     batch_size: int | None = None,
     name: str | None = None,

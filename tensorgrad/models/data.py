@@ -131,7 +131,7 @@ def split_validation(
         raise ValueError(
             f"fit: validation_split must be a fraction in [0, 1), got {validation_split!r}"
         )
-    split_at = int(math.floor(len(x) * (1.0 - validation_split)))
+    split_at = math.floor(len(x) * (1.0 - validation_split))
     if split_at == 0 or split_at == len(x):
         raise ValueError(
             f"fit: validation_split={validation_split} of {len(x)} samples leaves "

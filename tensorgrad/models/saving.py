@@ -269,7 +269,7 @@ class ArchiveReader:
             members[name] = info
         return members
 
-    def __enter__(self) -> ArchiveReader:  # noqa: PYI034 - Self needs Python 3.11
+    def __enter__(self) -> ArchiveReader:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,12 +8,14 @@ steps, and saves and restores the state.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from tensorgrad.engine.tensor import Tensor
+from tensorgrad.optimizers import blocks
 
 
 class Optimizer:
@@ -28,13 +30,17 @@ class Optimizer:
         name: a name for the optimizer; defaults to the lowercase class name.
     """
 
+    elementwise = True
+    """Each element's update depends only on that element (true of every rule here), so big
+    variables may be updated in parts on several cores (see `blocks`)."""
+
     def __init__(self, learning_rate: float = 0.001, name: str | None = None) -> None:
         self.learning_rate = learning_rate
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
         self._variables: list[Tensor] = []  # holding them keeps their ids unique
         self._slots: dict[int, list[np.ndarray]] = {}
-        self._scratch: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
+        self._scratch: dict[tuple[int, tuple[int, ...], np.dtype], np.ndarray] = {}
 
     @property
     def learning_rate(self) -> float:
@@ -66,7 +72,7 @@ class Optimizer:
         Updates are memory-bound on large weights; a fresh temporary per step would cost an
         allocation and page faults each time. Its contents are garbage on entry.
         """
-        key = (variable.shape, variable.dtype)
+        key = (threading.get_ident(), variable.shape, variable.dtype)  # one per worker thread
         buffer = self._scratch.get(key)
         if buffer is None:
             buffer = self._scratch[key] = np.empty_like(variable)
@@ -81,6 +87,7 @@ class Optimizer:
             ValueError: a gradient whose shape differs from its variable's.
         """
         slots_of = self._slots
+        large: list[blocks.Job] = []
         for grad, variable in grads_and_vars:
             if grad is None:
                 continue
@@ -97,7 +104,12 @@ class Optimizer:
                 )
             if grad.dtype != data.dtype:
                 grad = grad.astype(data.dtype)
-            self.update_step(grad, data, slots)
+            if self.elementwise and blocks.splittable(grad, data, slots):
+                large.append((grad, data, slots))
+            else:
+                self.update_step(grad, data, slots)
+        if large:
+            blocks.run_split(self.update_step, large)
         self.iterations += 1
 
     def step(self, variables: Iterable[Tensor]) -> None:

@@ -238,6 +238,25 @@ OPS: list[Case] = [
         ],
     ),
     *cases(
+        "linear",
+        tg.linear,
+        lambda x, w, b: x @ w + b,
+        lambda T, x, w, b: T.nn.functional.linear(x, w.T, b),
+        [
+            [(3, 4), (4, 5), (5,)],
+            [(4,), (4, 5), (5,)],
+            [(2, 3, 4), (4, 5), (5,)],
+            [(1, 1), (1, 1), (1,)],
+        ],
+    ),
+    Case(
+        "linear(no bias)",
+        lambda x, w: tg.linear(x, w),
+        np.matmul,
+        lambda T, x, w: T.nn.functional.linear(x, w.T),
+        ((3, 4), (4, 5)),
+    ),
+    *cases(
         "dot",
         tg.dot,
         np.dot,

@@ -46,7 +46,7 @@ def train(workdir: Path, sleep: float, hold: tuple[int, int] | None = None) -> N
         ]
     )
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    progress = open(workdir / "progress", "a", buffering=1)  # noqa: SIM115 - open for the run
+    progress = open(workdir / "progress", "a", buffering=1)
 
     def on_batch_end(batch: int, logs: Any) -> None:
         progress.write(f"{state['epoch']} {batch}\n")

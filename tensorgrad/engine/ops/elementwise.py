@@ -179,7 +179,7 @@ class Abs(Function):
         return (g * np.sign(self.a),)  # sign(0) = 0: the subgradient PyTorch uses
 
 
-def abs(a: Any) -> Tensor:  # noqa: A001 - NumPy's name
+def abs(a: Any) -> Tensor:
     """|a|."""
     return Abs.apply(a)
 

@@ -1,4 +1,4 @@
-"""Products: matmul (batched, the `@` operator), dot and tensordot, each one BLAS call.
+"""Products: matmul (batched, the `@` operator), linear, dot and tensordot: one BLAS call each.
 
 Shapes are checked before computing, and a mismatch names the operation, both shapes and
 the axes that disagree.
@@ -74,6 +74,51 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"{tb.shape[:-2]} cannot be broadcast together"
         ) from None
     return MatMul.apply(ta, tb)
+
+
+class Linear(Function):
+    def forward(self, x, w, b=None):
+        self.x, self.w = x, w
+        out = x @ w
+        if b is not None:
+            out += b  # in place: the product is a fresh array, so no second one is made
+        return out
+
+    def backward(self, g):
+        x, w = self.x, self.w
+        need_x, need_w = self.needs_input_grad[:2]
+        x2, g2 = x.reshape(-1, x.shape[-1]), g.reshape(-1, g.shape[-1])  # all leading axes
+        gx = g @ w.T if need_x else None
+        gw = x2.T @ g2 if need_w else None
+        gb = g2.sum(axis=0) if len(self.needs_input_grad) == 3 and self.needs_input_grad[2] else None
+        return gx, gw, gb
+
+
+def linear(x: Any, w: Any, b: Any = None) -> Tensor:
+    """x @ w + b over x's last axis: a Dense layer's affine map as one op.
+
+    Equal to `matmul(x, w) + b`, with the bias added in place into the product, and the
+    gradients of w and b taken over every leading axis of x.
+
+    >>> import tensorgrad as tg
+    >>> tg.linear(tg.ones((2, 3)), tg.ones((3, 4)), tg.arange(4.0)).numpy()
+    array([[3., 4., 5., 6.],
+           [3., 4., 5., 6.]], dtype=float32)
+    """
+    inputs = lift((x, w) if b is None else (x, w, b))
+    tx, tw = inputs[0], inputs[1]
+    if tw.ndim != 2 or tx.ndim == 0:
+        raise ValueError(
+            f"linear: needs x with at least one axis and a 2-D weight; got shapes {tx.shape} "
+            f"and {tw.shape}"
+        )
+    if tx.shape[-1] != tw.shape[0]:
+        raise _not_aligned("linear", tx, tw, tx.ndim - 1, 0)
+    if b is not None and inputs[2].shape not in ((tw.shape[1],), (1, tw.shape[1])):
+        raise ValueError(
+            f"linear: bias of shape {inputs[2].shape} does not match {tw.shape[1]} output units"
+        )
+    return Linear.apply(*inputs)
 
 
 class TensorDot(Function):

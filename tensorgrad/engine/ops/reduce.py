@@ -63,7 +63,7 @@ class Sum(Function):
         return (np.full(self.shape, g, dtype=g.dtype),)
 
 
-def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Sum over `axis` (all axes when None)."""
     t = lift((a,))[0]
     return Sum.apply(t, axes=_normalize_axis("sum", t.ndim, axis), keepdims=keepdims)
@@ -124,7 +124,7 @@ def _check_not_empty(op: str, t: Tensor, axes: tuple[int, ...] | None) -> None:
         raise ValueError(f"{op}: cannot reduce a tensor of shape {t.shape}: it is empty")
 
 
-def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Largest value over `axis`; the gradient goes to the maximal entries."""
     t = lift((a,))[0]
     axes = _normalize_axis("max", t.ndim, axis)
@@ -132,7 +132,7 @@ def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
     return Max.apply(t, axes=axes, keepdims=keepdims)
 
 
-def min(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def min(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Smallest value over `axis`; the gradient goes to the minimal entries."""
     t = lift((a,))[0]
     axes = _normalize_axis("min", t.ndim, axis)
