@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-# isort: off
-import tensorgrad  # noqa: F401 - before NumPy, as in a user's script: see tensorgrad/_runtime.py
-# isort: on
 import json
 import os
 import platform

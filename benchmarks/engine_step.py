@@ -16,6 +16,9 @@ recorded and differentiated, divided by the number of adds (forward + backward p
 
 from __future__ import annotations
 
+# isort: off
+import tensorgrad  # noqa: F401 - first, as the book's scripts import it: see tensorgrad/_runtime.py
+# isort: on
 import argparse
 import statistics
 import sys

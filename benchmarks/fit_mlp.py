@@ -13,6 +13,9 @@ same processes.
 
 from __future__ import annotations
 
+# isort: off
+import tensorgrad  # noqa: F401 - first, as the book's scripts import it: see tensorgrad/_runtime.py
+# isort: on
 import argparse
 import json
 import statistics

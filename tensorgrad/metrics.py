@@ -143,6 +143,10 @@ class Mean(Metric):
         Raises:
             ValueError: weights that do not broadcast to the values.
         """
+        if isinstance(values, float) and isinstance(weight, (int, float)):
+            self.total += values * weight  # one batch's mean: the common case, each step of fit
+            self.count += weight
+            return
         values = _array(values)
         if weight is None:
             self.total += float(values.sum())
