@@ -1,15 +1,14 @@
-"""Saving and loading models: one zip archive of JSON and `.npy` arrays, never pickle.
+"""Saving and loading models: architecture, weights, compile settings and optimizer state.
 
 A `.tensorgrad` file holds `config.json` (format version, library version, every layer's
 class and constructor arguments, the compile settings) and the arrays as `.npy` members:
 the weights and, unless left out, the optimizer's state, so training resumes exactly. A
 `.weights.npz` file holds the weights alone, in the same layout.
 
-Opening a file never runs anything from it: members are read in memory (nothing is
-extracted), their paths, dtypes and sizes are checked against what the config declares
-before any data is read, arrays are plain numbers read with `allow_pickle=False`, and layers
-are rebuilt only from the library's classes or those passed in `custom_objects`. Every
-write goes through `atomic_write`, so a crash leaves the old file or the new one.
+This module maps models to and from that content; `tensorgrad.models.archive` stores it
+and reads it back with every safety check (never pickle, nothing extracted, atomic
+writes). Layers are rebuilt only from the library's classes or those passed in
+`custom_objects`, so opening a file never runs code named by it.
 
 >>> import tempfile, numpy as np
 >>> from tensorgrad import layers, models
@@ -26,37 +25,52 @@ write goes through `atomic_write`, so a crash leaves the old file or the new one
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tensorgrad.utils.atomic import atomic_write
+from tensorgrad.models.archive import (
+    CONFIG_MEMBER,
+    FORMAT_VERSION,
+    MAX_CONFIG_BYTES,
+    MODEL_FORMAT,
+    WEIGHTS_FORMAT,
+    ArchiveReader,
+    SavingError,
+    header,
+    write_archive,
+)
 
 if TYPE_CHECKING:
     from tensorgrad.models.model import Model
 
-FORMAT_VERSION = 1
-"""The archive layout this version writes and reads."""
+__all__ = [
+    "CONFIG_MEMBER",
+    "FORMAT_VERSION",
+    "MAX_CONFIG_BYTES",
+    "MODEL_SUFFIX",
+    "WEIGHTS_SUFFIX",
+    "ArchiveReader",
+    "SavingError",
+    "assign_weights",
+    "deserialize_model",
+    "layer_classes",
+    "load_model",
+    "load_training_state",
+    "load_weights",
+    "restore_optimizer",
+    "save_model",
+    "save_training_state",
+    "save_weights",
+    "serialize_model",
+    "write_archive",
+]
 
 MODEL_SUFFIX = ".tensorgrad"
 WEIGHTS_SUFFIX = ".weights.npz"
-CONFIG_MEMBER = "config.json"
-MAX_CONFIG_BYTES = 16 * 2**20  # far above any real config; bounds memory on hostile files
-
-_MODEL_FORMAT = "tensorgrad.model"
-_WEIGHTS_FORMAT = "tensorgrad.weights"
-_SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # same bytes for the same model, whenever it is saved
-
-
-class SavingError(ValueError):
-    """A file that cannot be saved to or loaded safely; the message names the file and why."""
 
 
 # ----- public API -----
@@ -81,7 +95,7 @@ def save_model(
         FileExistsError: the file exists and `overwrite` is False.
     """
     path = _target(filepath, MODEL_SUFFIX, "save_model", overwrite, "save_weights")
-    config = _header(_MODEL_FORMAT)
+    config = header(MODEL_FORMAT)
     config["model"] = serialize_model(model)
     config["compile"] = _compile_config(model)
     arrays: dict[str, np.ndarray] = {}
@@ -121,7 +135,7 @@ def load_model(
             f"load_model: {str(path)!r}: expected a file ending in {MODEL_SUFFIX}{hint}"
         )
     with ArchiveReader(path, "load_model") as archive:
-        config = archive.read_config(_MODEL_FORMAT)
+        config = archive.read_config(MODEL_FORMAT)
         model = archive.guard(
             "model config", lambda: deserialize_model(config.get("model"), custom_objects)
         )
@@ -145,7 +159,7 @@ def save_weights(model: Model, filepath: str | os.PathLike[str], overwrite: bool
         FileExistsError: the file exists and `overwrite` is False.
     """
     path = _target(filepath, WEIGHTS_SUFFIX, "save_weights", overwrite, "save")
-    config = _header(_WEIGHTS_FORMAT)
+    config = header(WEIGHTS_FORMAT)
     arrays: dict[str, np.ndarray] = {}
     config["weights"] = _weights_manifest(model, arrays)
     write_archive(path, config, arrays)
@@ -168,7 +182,7 @@ def load_weights(model: Model, filepath: str | os.PathLike[str]) -> None:
             f"(or {MODEL_SUFFIX})"
         )
     with ArchiveReader(path, "load_weights") as archive:
-        config = archive.read_config(_WEIGHTS_FORMAT, _MODEL_FORMAT)
+        config = archive.read_config(WEIGHTS_FORMAT, MODEL_FORMAT)
         assign_weights(model, config.get("weights"), archive)
 
 
@@ -181,7 +195,7 @@ def save_training_state(
     One file rather than several, so that weights and the epoch they belong to can never
     disagree after a crash.
     """
-    config = _header(_WEIGHTS_FORMAT)
+    config = header(WEIGHTS_FORMAT)
     arrays: dict[str, np.ndarray] = {}
     config["weights"] = _weights_manifest(model, arrays)
     if getattr(model, "optimizer", None) is not None:
@@ -193,7 +207,7 @@ def save_training_state(
 def load_training_state(model: Model, filepath: str | os.PathLike[str]) -> dict[str, Any]:
     """Restore weights and optimizer state written by `save_training_state`; return `state`."""
     with ArchiveReader(Path(filepath), "restore") as archive:
-        config = archive.read_config(_WEIGHTS_FORMAT)
+        config = archive.read_config(WEIGHTS_FORMAT)
         state = config.get("training_state")
         if not isinstance(state, dict):
             raise archive.error("holds no training state")
@@ -203,189 +217,6 @@ def load_training_state(model: Model, filepath: str | os.PathLike[str]) -> dict[
                 raise archive.error("holds optimizer state but the model is not compiled")
             restore_optimizer(model, config["optimizer_state"], archive)
     return state
-
-
-# ----- the archive: writing -----
-def write_archive(path: Path, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
-    """Write `config.json` and each array as an `.npy` member, atomically (no compression:
-    weights barely compress, and stored members keep sizes easy to check on reading)."""
-    text = json.dumps(config, indent=1, allow_nan=False)
-    with atomic_write(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr(_member_info(CONFIG_MEMBER), text.encode("utf-8"))
-        for name, array in arrays.items():
-            array = np.ascontiguousarray(array)
-            with zf.open(_member_info(name), "w", force_zip64=array.nbytes > 2**30) as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
-
-
-def _member_info(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-    info.external_attr = 0o644 << 16
-    return info
-
-
-# ----- the archive: reading -----
-class ArchiveReader:
-    """Read members of a tensorgrad archive in memory, checking each before trusting it.
-
-    On opening, every member name must be a plain relative path (no `..`, no absolute or
-    drive paths, no backslashes), unique, unencrypted and stored or deflated.
-    """
-
-    def __init__(self, path: Path, operation: str) -> None:
-        self.path = Path(path)
-        self.operation = operation
-        try:
-            self._zip = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as e:
-            raise self.error(
-                f"is not a readable zip archive ({e}); the file may be truncated or not "
-                "a tensorgrad file"
-            ) from None
-        try:
-            self._members = self._check_members()
-        except BaseException:
-            self._zip.close()
-            raise
-
-    def _check_members(self) -> dict[str, zipfile.ZipInfo]:
-        members: dict[str, zipfile.ZipInfo] = {}
-        for info in self._zip.infolist():
-            name = info.filename
-            parts = name.split("/")
-            if not all(_SAFE_PART.fullmatch(p) and p not in (".", "..") for p in parts):
-                raise self.error(
-                    f"member {name!r} has an unsafe path; members must be relative paths "
-                    "inside the archive made of letters, digits, '_', '-' and '.'"
-                )
-            if name in members:
-                raise self.error(f"member {name!r} appears twice")
-            if info.flag_bits & 0x41:  # traditional or strong encryption
-                raise self.error(f"member {name!r} is encrypted")
-            if info.flag_bits & 0x20:
-                raise self.error(f"member {name!r} uses unsupported zip features (patched data)")
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise self.error(f"member {name!r} uses an unsupported compression method")
-            members[name] = info
-        return members
-
-    def __enter__(self) -> ArchiveReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._zip.close()
-
-    def error(self, problem: str) -> SavingError:
-        return SavingError(f"{self.operation}: {str(self.path)!r} {problem}")
-
-    def guard(self, what: str, build: Any) -> Any:
-        """Run `build()`, turning errors from data in the file into a SavingError."""
-        try:
-            return build()
-        except SavingError:
-            raise
-        except (ValueError, TypeError, KeyError, AttributeError, MemoryError) as e:
-            raise self.error(f"has an invalid {what}: {e}") from e
-
-    def _info(self, name: str) -> zipfile.ZipInfo:
-        info = self._members.get(name)
-        if info is None:
-            raise self.error(f"is missing the member {name!r}; the file is incomplete")
-        return info
-
-    def read_config(self, *formats: str) -> dict[str, Any]:
-        """Parse `config.json`, checking the format name and version."""
-        info = self._info(CONFIG_MEMBER)
-        if info.file_size > MAX_CONFIG_BYTES:
-            raise self.error(
-                f"has a {info.file_size}-byte {CONFIG_MEMBER}; at most {MAX_CONFIG_BYTES} "
-                "bytes are accepted"
-            )
-        try:
-            with self._zip.open(info) as f:
-                raw = f.read(MAX_CONFIG_BYTES + 1)
-            config = json.loads(raw.decode("utf-8"))
-        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as e:
-            raise self.error(f"is damaged: {CONFIG_MEMBER} cannot be read ({e})") from None
-        except (ValueError, RecursionError) as e:  # bad UTF-8, bad JSON, absurd numbers
-            raise self.error(f"has a {CONFIG_MEMBER} that is not valid JSON ({e})") from None
-        if not isinstance(config, dict):
-            raise self.error(f"has a {CONFIG_MEMBER} that is not a JSON object")
-        found = config.get("format")
-        if found not in formats:
-            if found in (_MODEL_FORMAT, _WEIGHTS_FORMAT):
-                hint = (
-                    "; it holds weights only: use model.load_weights"
-                    if found == _WEIGHTS_FORMAT
-                    else ""
-                )
-                raise self.error(f"is a {found!r} file, expected {' or '.join(formats)}{hint}")
-            raise self.error(f"is not a tensorgrad archive (format {found!r})")
-        version = config.get("format_version")
-        if version != FORMAT_VERSION or isinstance(version, bool):
-            from tensorgrad import __version__
-
-            newer = isinstance(version, int) and version > FORMAT_VERSION
-            raise self.error(
-                f"has format version {version!r}, but tensorgrad {__version__} reads version "
-                f"{FORMAT_VERSION}" + ("; it was written by a newer tensorgrad" if newer else "")
-            )
-        return config
-
-    def read_array(
-        self, name: Any, expected_shape: tuple[int, ...] | None, what: str
-    ) -> np.ndarray:
-        """Read the `.npy` member `name` after checking its dtype, shape and size.
-
-        Raises:
-            SavingError: a missing member, a dtype that is not a plain number (object arrays
-                would need pickle), a shape other than `expected_shape`, or a declared size
-                that disagrees with the array header (a truncated file or a zip bomb).
-        """
-        if not isinstance(name, str):
-            raise self.error(f"names the array of {what} as {name!r}, not a member path")
-        info = self._info(name)
-        try:
-            with self._zip.open(info) as f:
-                version = np.lib.format.read_magic(f)
-                if version == (1, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-                elif version == (2, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-                else:
-                    raise ValueError(f"unsupported .npy version {version}")
-                header_bytes = f.tell()
-                if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
-                    raise self.error(
-                        f"holds {what} in {name!r} as an array of dtype {dtype}; only plain "
-                        "numbers are accepted (object arrays would need pickle)"
-                    )
-                if expected_shape is not None and tuple(shape) != tuple(expected_shape):
-                    raise self.error(
-                        f"holds {what} of shape {tuple(shape)} in {name!r}, expected shape "
-                        f"{tuple(expected_shape)}"
-                    )
-                data_bytes = math.prod(shape) * dtype.itemsize
-                if info.file_size != header_bytes + data_bytes:
-                    raise self.error(
-                        f"member {name!r} declares {info.file_size} bytes but its header "
-                        f"describes {header_bytes + data_bytes}; the file is damaged"
-                    )
-                f.seek(0)
-                array = np.lib.format.read_array(f, allow_pickle=False)
-                f.read(1)  # reach the end, so that zipfile checks the CRC
-        except SavingError:
-            raise
-        except (
-            ValueError,
-            zipfile.BadZipFile,
-            EOFError,
-            OSError,
-            NotImplementedError,
-            RuntimeError,
-        ) as e:
-            raise self.error(f"has a damaged array {name!r} ({what}): {e}") from None
-        return array
 
 
 # ----- weights -----
@@ -655,12 +486,6 @@ def _from_spec(spec: Any, custom: Mapping[str, Any], get: Any) -> Any:
 
 
 # ----- helpers -----
-def _header(fmt: str) -> dict[str, Any]:
-    from tensorgrad import __version__
-
-    return {"format": fmt, "format_version": FORMAT_VERSION, "tensorgrad_version": __version__}
-
-
 def _target(
     filepath: str | os.PathLike[str], suffix: str, operation: str, overwrite: bool, other: str
 ) -> Path:

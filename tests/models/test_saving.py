@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tensorgrad import layers, losses, metrics, models, optimizers, utils
-from tensorgrad.models import saving
+from tensorgrad.models import archive, saving
 from tensorgrad.models.saving import SavingError
 
 RNG = np.random.default_rng(0)
@@ -592,7 +592,7 @@ def test_duplicate_and_encrypted_members(saved: Path, tmp_path: Path) -> None:
 
 
 def test_oversized_config(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(saving, "MAX_CONFIG_BYTES", 100)
+    monkeypatch.setattr(archive, "MAX_CONFIG_BYTES", 100)
     refused(saved, "config.json; at most 100 bytes")
 
 
