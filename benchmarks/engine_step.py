@@ -18,6 +18,7 @@ from __future__ import annotations
 
 # isort: off
 import tensorgrad  # noqa: F401 - first, as the book's scripts import it: see tensorgrad/_runtime.py
+
 # isort: on
 import argparse
 import statistics

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 # isort: off
 import tensorgrad  # noqa: F401 - first, as the book's scripts import it: see tensorgrad/_runtime.py
+
 # isort: on
 import argparse
 import json
@@ -36,10 +37,12 @@ def tensorgrad_runner(x, y, labels, seed=0):
     from tensorgrad import layers, models, utils
 
     utils.set_random_seed(seed)
-    model = models.Sequential([
-        layers.Dense(512, activation="relu", input_shape=(784,)),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = models.Sequential(
+        [
+            layers.Dense(512, activation="relu", input_shape=(784,)),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     model.fit(x[:1024], y[:1024], batch_size=128, epochs=1, verbose=0)  # warm-up
 
@@ -65,7 +68,7 @@ def torch_runner(x, y, labels, seed=0):
         perm = torch.randperm(n)
         correct, seen, total = 0, 0, 0.0
         for start in range(0, n, batch_size):
-            idx = perm[start:start + batch_size]
+            idx = perm[start : start + batch_size]
             xb, yb = xt[idx], yt[idx]
             optimizer.zero_grad()
             out = model(xb)
@@ -99,7 +102,7 @@ def numpy_runner(x, y, labels, seed=0):
         perm = rng.permutation(n)
         correct, total = 0, 0.0
         for start in range(0, n, batch_size):
-            idx = perm[start:start + batch_size]
+            idx = perm[start : start + batch_size]
             xb, yb = np.take(x, idx, axis=0), np.take(y, idx, axis=0)
             m = len(idx)
             h = xb @ w1
@@ -146,9 +149,20 @@ def run_isolated(name, batch_sizes, n_train):
     """time_runner in a fresh process, so that no runner's idle BLAS or OpenMP threads
     (which keep spinning for a while after each call) slow the next one down."""
     result = subprocess.run(
-        [sys.executable, __file__, "--runner", name, "--batch-sizes",
-         ",".join(map(str, batch_sizes)), "--n-train", str(n_train), "--json-only"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            __file__,
+            "--runner",
+            name,
+            "--batch-sizes",
+            ",".join(map(str, batch_sizes)),
+            "--n-train",
+            str(n_train),
+            "--json-only",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     line = [ln for ln in result.stdout.splitlines() if ln.startswith("{")][-1]
     payload = json.loads(line)
@@ -161,7 +175,7 @@ def time_runners(names, batch_sizes, reps, n_train):
     accuracy = {b: {} for b in batch_sizes}
     rss = {name: 0.0 for name in names}
     for rep in range(reps):
-        order = names[rep % len(names):] + names[:rep % len(names)]
+        order = names[rep % len(names) :] + names[: rep % len(names)]
         for name in order:
             results, peak = run_isolated(name, batch_sizes, n_train)
             rss[name] = max(rss[name], peak)
@@ -188,33 +202,54 @@ def main(argv=None):
     names = [args.runner] if args.runner else list(RUNNERS)
     if args.json_only:  # one runner in this process, for run_isolated
         results = time_runner(names[0], batch_sizes, args.n_train)
-        emit_json("fit_mlp_runner", {"runner": names[0], "peak_rss_mb": peak_rss_mb(),
-                                     "results": {str(k): v for k, v in results.items()}})
+        emit_json(
+            "fit_mlp_runner",
+            {
+                "runner": names[0],
+                "peak_rss_mb": peak_rss_mb(),
+                "results": {str(k): v for k, v in results.items()},
+            },
+        )
         return 0
 
     times, accuracy, rss = time_runners(names, batch_sizes, args.reps, args.n_train)
     info = machine()
-    print(f"fit_mlp: one epoch, {args.n_train} samples, {args.reps} repetitions | "
-          f"{info['cpu']}, {info['cores']} cores, {info['blas']}")
+    print(
+        f"fit_mlp: one epoch, {args.n_train} samples, {args.reps} repetitions | "
+        f"{info['cpu']}, {info['cores']} cores, {info['blas']}"
+    )
     print(f"{'batch':>5} {'runner':>11} {'median s':>9} {'min s':>7} {'max s':>7} {'acc':>6}")
-    payload = {"machine": info, "n_train": args.n_train, "reps": args.reps, "batch": {},
-               "peak_rss_mb": rss}
+    payload = {
+        "machine": info,
+        "n_train": args.n_train,
+        "reps": args.reps,
+        "batch": {},
+        "peak_rss_mb": rss,
+    }
     for batch_size in batch_sizes:
         entry = {"seconds": {}, "ratios": {}}
         for name in names:
             s = summary(times[batch_size][name])
             entry["seconds"][name] = s
-            print(f"{batch_size:>5} {name:>11} {s['median']:>9.3f} {s['min']:>7.3f} "
-                  f"{s['max']:>7.3f} {accuracy[batch_size][name]:>6.3f}")
+            print(
+                f"{batch_size:>5} {name:>11} {s['median']:>9.3f} {s['min']:>7.3f} "
+                f"{s['max']:>7.3f} {accuracy[batch_size][name]:>6.3f}"
+            )
         for peer in ("pytorch", "numpy"):
             if {"tensorgrad", peer} <= set(names):
-                entry["ratios"][f"tensorgrad/{peer}"] = ratios(times[batch_size], "tensorgrad", peer)
+                entry["ratios"][f"tensorgrad/{peer}"] = ratios(
+                    times[batch_size], "tensorgrad", peer
+                )
         for key, r in entry["ratios"].items():
-            print(f"{batch_size:>5} {key:>24}: median {r['median']:.3f} "
-                  f"(min {r['min']:.3f}, max {r['max']:.3f})")
+            print(
+                f"{batch_size:>5} {key:>24}: median {r['median']:.3f} "
+                f"(min {r['min']:.3f}, max {r['max']:.3f})"
+            )
         payload["batch"][str(batch_size)] = entry
-    print("peak RSS, MiB (one process per runner, all batch sizes): "
-          + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()))
+    print(
+        "peak RSS, MiB (one process per runner, all batch sizes): "
+        + ", ".join(f"{k} {v:.0f}" for k, v in rss.items())
+    )
     emit_json("fit_mlp", payload)
     return 0
 

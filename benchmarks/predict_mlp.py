@@ -13,6 +13,7 @@ from __future__ import annotations
 
 # isort: off
 import tensorgrad  # noqa: F401 - first, as the book's scripts import it: see tensorgrad/_runtime.py
+
 # isort: on
 import argparse
 import json
@@ -34,10 +35,12 @@ def book_model():
     from tensorgrad import layers, models, utils
 
     utils.set_random_seed(0)
-    model = models.Sequential([
-        layers.Dense(512, activation="relu", input_shape=(784,)),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = models.Sequential(
+        [
+            layers.Dense(512, activation="relu", input_shape=(784,)),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
     return model
 
@@ -62,7 +65,7 @@ def time_runner(name, batch_sizes, reps):
 
         def predict(b):
             with torch.no_grad():
-                return torch.cat([peer(xt[i:i + b]) for i in range(0, len(xt), b)]).numpy()
+                return torch.cat([peer(xt[i : i + b]) for i in range(0, len(xt), b)]).numpy()
 
     out = {}
     for b in batch_sizes:
@@ -81,9 +84,19 @@ def time_runner(name, batch_sizes, reps):
 
 def run_isolated(name, batch_sizes, reps):
     result = subprocess.run(
-        [sys.executable, __file__, "--runner", name, "--batch-sizes",
-         ",".join(map(str, batch_sizes)), "--reps", str(reps)],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            __file__,
+            "--runner",
+            name,
+            "--batch-sizes",
+            ",".join(map(str, batch_sizes)),
+            "--reps",
+            str(reps),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     line = [ln for ln in result.stdout.splitlines() if ln.startswith("{")][-1]
     return json.loads(line)
@@ -99,22 +112,31 @@ def main(argv=None):
     batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
     if args.runner:  # one runner in this process, for run_isolated
         times, agreement = time_runner(args.runner, batch_sizes, args.reps)
-        emit_json("predict_mlp_runner", {"runner": args.runner, "peak_rss_mb": peak_rss_mb(),
-                                         "times": times, "max_abs_diff": agreement})
+        emit_json(
+            "predict_mlp_runner",
+            {
+                "runner": args.runner,
+                "peak_rss_mb": peak_rss_mb(),
+                "times": times,
+                "max_abs_diff": agreement,
+            },
+        )
         return 0
 
     medians = {b: {name: [] for name in RUNNERS} for b in batch_sizes}
     rss, agreement = {}, None
     for rnd in range(args.rounds):
-        for name in RUNNERS[rnd % 2:] + RUNNERS[:rnd % 2]:
+        for name in RUNNERS[rnd % 2 :] + RUNNERS[: rnd % 2]:
             payload = run_isolated(name, batch_sizes, args.reps)
             rss[name] = max(rss.get(name, 0.0), payload["peak_rss_mb"])
             agreement = payload["max_abs_diff"] if name == "pytorch" else agreement
             for b in batch_sizes:
                 medians[b][name].append(statistics.median(payload["times"][str(b)]))
     info = machine()
-    print(f"predict_mlp: 10000 images, {args.rounds} processes x {args.reps} timings per runner | "
-          f"{info['cpu']}, {info['cores']} cores, {info['blas']}")
+    print(
+        f"predict_mlp: 10000 images, {args.rounds} processes x {args.reps} timings per runner | "
+        f"{info['cpu']}, {info['cores']} cores, {info['blas']}"
+    )
     result = {"machine": info, "batch": {}, "peak_rss_mb": rss, "max_abs_diff": agreement}
     for b in batch_sizes:
         t = medians[b]
@@ -122,12 +144,16 @@ def main(argv=None):
         entry = {name: summary(t[name]) for name in RUNNERS}
         entry["ratio"] = {"median": statistics.median(r), "min": min(r), "max": max(r)}
         result["batch"][str(b)] = entry
-        print(f"batch {b:>4}: tensorgrad {entry['tensorgrad']['median'] * 1e3:7.1f} ms, "
-              f"pytorch {entry['pytorch']['median'] * 1e3:7.1f} ms, ratio median "
-              f"{entry['ratio']['median']:.3f} (min {entry['ratio']['min']:.3f}, "
-              f"max {entry['ratio']['max']:.3f})")
-    print(f"outputs agree to {agreement:.1e}; peak RSS, MiB: "
-          + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()))
+        print(
+            f"batch {b:>4}: tensorgrad {entry['tensorgrad']['median'] * 1e3:7.1f} ms, "
+            f"pytorch {entry['pytorch']['median'] * 1e3:7.1f} ms, ratio median "
+            f"{entry['ratio']['median']:.3f} (min {entry['ratio']['min']:.3f}, "
+            f"max {entry['ratio']['max']:.3f})"
+        )
+    print(
+        f"outputs agree to {agreement:.1e}; peak RSS, MiB: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in rss.items())
+    )
     emit_json("predict_mlp", result)
     return 0
 

@@ -17,8 +17,12 @@ def data():
 
 def make_model(lr=0.01):
     utils.set_random_seed(0)
-    model = models.Sequential([layers.Dense(8, activation="relu", input_shape=(5,)),
-                               layers.Dense(2, activation="softmax")])
+    model = models.Sequential(
+        [
+            layers.Dense(8, activation="relu", input_shape=(5,)),
+            layers.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile(optimizers.SGD(learning_rate=lr), "categorical_crossentropy", ["accuracy"])
     return model
 
@@ -31,9 +35,11 @@ class Recorder(callbacks.Callback):
     def __getattribute__(self, name):
         attr = object.__getattribute__(self, name)
         if name.startswith("on_") and callable(attr):
+
             def record(*args, **kwargs):
                 object.__getattribute__(self, "calls").append(name)
                 return attr(*args, **kwargs)
+
             return record
         return attr
 
@@ -43,9 +49,18 @@ def test_hooks_run_in_keras_order(data):
     recorder = Recorder()
     model = make_model()
     model.fit(x, y, batch_size=100, epochs=2, verbose=0, validation_split=0.5, callbacks=[recorder])
-    epoch = ["on_epoch_begin", "on_train_batch_begin", "on_batch_begin", "on_train_batch_end",
-             "on_batch_end", "on_test_begin", "on_test_batch_begin", "on_test_batch_end",
-             "on_test_end", "on_epoch_end"]
+    epoch = [
+        "on_epoch_begin",
+        "on_train_batch_begin",
+        "on_batch_begin",
+        "on_train_batch_end",
+        "on_batch_end",
+        "on_test_begin",
+        "on_test_batch_begin",
+        "on_test_batch_end",
+        "on_test_end",
+        "on_epoch_end",
+    ]
     assert recorder.calls == ["on_train_begin"] + epoch * 2 + ["on_train_end"]
     assert recorder.model is model
     assert recorder.params == {"verbose": 0, "epochs": 2, "steps": 1}
@@ -55,8 +70,12 @@ def test_hooks_run_in_keras_order(data):
     assert recorder.calls == ["on_test_begin"] + batch * 2 + ["on_test_end"]
     recorder.calls.clear()
     model.predict(x, batch_size=200, callbacks=[recorder])
-    assert recorder.calls == ["on_predict_begin", "on_predict_batch_begin", "on_predict_batch_end",
-                              "on_predict_end"]
+    assert recorder.calls == [
+        "on_predict_begin",
+        "on_predict_batch_begin",
+        "on_predict_batch_end",
+        "on_predict_end",
+    ]
 
 
 def test_batch_logs_are_running_means_and_epoch_logs_have_val_values(data):
@@ -95,8 +114,14 @@ def test_stop_training_from_a_callback_stops_after_the_current_batch(data):
         if batch == 2:
             model.stop_training = True
 
-    history = model.fit(x, y, batch_size=20, epochs=5, verbose=0,
-                        callbacks=[callbacks.LambdaCallback(on_batch_end=stop_at_third)])
+    history = model.fit(
+        x,
+        y,
+        batch_size=20,
+        epochs=5,
+        verbose=0,
+        callbacks=[callbacks.LambdaCallback(on_batch_end=stop_at_third)],
+    )
     assert steps == [0, 1, 2]
     assert history.epoch == [0]
     assert model.optimizer.iterations == 3
@@ -186,8 +211,14 @@ def test_early_stopping_warns_when_the_value_is_missing():
 def test_early_stopping_in_fit(data):
     x, y = data
     model = make_model(lr=0.0)  # nothing improves
-    history = model.fit(x, y, epochs=10, verbose=0, validation_split=0.2,
-                        callbacks=[callbacks.EarlyStopping(patience=2)])
+    history = model.fit(
+        x,
+        y,
+        epochs=10,
+        verbose=0,
+        validation_split=0.2,
+        callbacks=[callbacks.EarlyStopping(patience=2)],
+    )
     assert history.epoch == [0, 1, 2]
 
 
@@ -217,8 +248,14 @@ def test_terminate_on_nan_catches_inf_from_divergence(data, capsys):
     x, y = data
     model = models.Sequential([layers.Dense(1, input_shape=(5,))])
     model.compile(optimizers.SGD(learning_rate=1e6), "mse")
-    history = model.fit(x * 1e3, y[:, :1], batch_size=10, epochs=5, verbose=0,
-                        callbacks=[callbacks.TerminateOnNaN()])
+    history = model.fit(
+        x * 1e3,
+        y[:, :1],
+        batch_size=10,
+        epochs=5,
+        verbose=0,
+        callbacks=[callbacks.TerminateOnNaN()],
+    )
     assert history.epoch == [0]
     assert "invalid loss" in capsys.readouterr().out
 

@@ -138,7 +138,9 @@ def grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable
         if not isinstance(out, Tensor):
             raise TypeError(f"grad: f must return a Tensor, got {type(out).__name__}")
         out.backward()
-        grads = [leaf.grad if leaf.grad is not None else np.zeros_like(leaf.data) for leaf in leaves]
+        grads = [
+            leaf.grad if leaf.grad is not None else np.zeros_like(leaf.data) for leaf in leaves
+        ]
         return grads[0] if single else tuple(grads)
 
     return gradient

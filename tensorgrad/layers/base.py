@@ -118,10 +118,16 @@ class Layer:
         self._build_output_shape: Any = None
 
     def _unknown_argument(self, key: str) -> TypeError:
-        known = [p for p in inspect.signature(type(self).__init__).parameters
-                 if p not in ("self", "kwargs")]
-        known += [p for p in inspect.signature(Layer.__init__).parameters
-                  if p not in ("self", "kwargs") and p not in known]
+        known = [
+            p
+            for p in inspect.signature(type(self).__init__).parameters
+            if p not in ("self", "kwargs")
+        ]
+        known += [
+            p
+            for p in inspect.signature(Layer.__init__).parameters
+            if p not in ("self", "kwargs") and p not in known
+        ]
         close = difflib.get_close_matches(key, known, n=1)
         suggestion = f" Did you mean {close[0]!r}?" if close else ""
         return TypeError(
@@ -147,8 +153,9 @@ class Layer:
         if batch_input_shape is None:
             return None
         shape = tuple(batch_input_shape)
-        if not shape or any(d is not None and (not isinstance(d, (int, np.integer)) or d <= 0)
-                            for d in shape):
+        if not shape or any(
+            d is not None and (not isinstance(d, (int, np.integer)) or d <= 0) for d in shape
+        ):
             raise ValueError(
                 f"{type(self).__name__}: input_shape must hold positive sizes (or None), got "
                 f"{tuple(input_shape) if input_shape is not None else shape}"

@@ -72,8 +72,10 @@ class InputSpec:
         if self.axes and list(self.axes) == [-1]:
             lead = "None, " * (self.ndim - 1) if self.ndim else "..., "
             return f"({lead}{self.axes[-1]})"
-        parts = [f"rank {self.ndim}" if self.ndim else "", f"rank >= {self.min_ndim}"
-                 if self.min_ndim else ""]
+        parts = [
+            f"rank {self.ndim}" if self.ndim else "",
+            f"rank >= {self.min_ndim}" if self.min_ndim else "",
+        ]
         parts += [f"axis {a} of size {n}" for a, n in self.axes.items()]
         return ", ".join(p for p in parts if p)
 

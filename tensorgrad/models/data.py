@@ -33,7 +33,9 @@ def as_array(data: Any, name: str, op: str) -> np.ndarray:
     if isinstance(data, Tensor):
         return data.data
     if isinstance(data, Mapping) or (
-        isinstance(data, (list, tuple)) and data and isinstance(data[0], (np.ndarray, Tensor))
+        isinstance(data, (list, tuple))
+        and data
+        and isinstance(data[0], (np.ndarray, Tensor))
         and len({np.shape(d) for d in data}) > 1
     ):
         raise TypeError(
@@ -118,8 +120,11 @@ def unpack_validation(validation_data: Any) -> tuple[Any, Any]:
     raise ValueError(
         "fit: validation_data must be a tuple (x_val, y_val), got "
         f"{type(validation_data).__name__}"
-        + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list))
-           else "")
+        + (
+            f" of length {len(validation_data)}"
+            if isinstance(validation_data, (tuple, list))
+            else ""
+        )
     )
 
 

@@ -243,8 +243,13 @@ class Model(Layer):
         self._resolve_metrics(y)
         batches = data.ArrayBatches(x, y, batch_size, shuffle=bool(shuffle))
         callback_list = CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=len(batches),
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=len(batches),
         )
         self._train_weights = self.trainable_weights
         self.stop_training = False
@@ -338,7 +343,11 @@ class Model(Layer):
         self._resolve_metrics(y)
         steps = -(-len(x) // batch_size)
         callback_list = CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
             steps=steps,
         )
         logs = self._test_loop(x, y, batch_size, callback_list)
@@ -360,7 +369,11 @@ class Model(Layer):
         x, _ = self._prepare_x(x, "predict")
         batches = data.ArrayBatches(x, None, batch_size)
         callback_list = CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
             steps=len(batches),
         )
         callback_list.on_predict_begin()
@@ -372,7 +385,7 @@ class Model(Layer):
                 batch_out = self.predict_step(x_batch)
                 if outputs is None:
                     outputs = np.empty((len(x),) + batch_out.shape[1:], batch_out.dtype)
-                outputs[start:start + len(batch_out)] = batch_out
+                outputs[start : start + len(batch_out)] = batch_out
                 start += len(batch_out)
                 callback_list.on_predict_batch_end(step, {"outputs": batch_out})
         callback_list.on_predict_end()
@@ -413,8 +426,10 @@ def _verbosity(verbose: Any, op: str) -> int:
 def _batch_size(batch_size: Any, op: str) -> int:
     if batch_size is None:
         return 32
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
-        batch_size <= 0
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or (batch_size <= 0)
     ):
         raise ValueError(f"{op}: batch_size must be a positive integer, got {batch_size!r}")
     return int(batch_size)

@@ -31,8 +31,9 @@ class Sequential(Model):
     first layer's `input_shape=`, or from the first data seen.
     """
 
-    def __init__(self, layers: Iterable[Layer] | None = None, name: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, layers: Iterable[Layer] | None = None, name: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self._layers: list[Layer] = []
         self._declared_input: tuple[Any, ...] | None = None
@@ -135,5 +136,6 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Sequential:
         """A new model with new (unbuilt or freshly initialised) layers from `get_config()`."""
-        return cls(layers=[deserialize(c) for c in config.get("layers", [])],
-                   name=config.get("name"))
+        return cls(
+            layers=[deserialize(c) for c in config.get("layers", [])], name=config.get("name")
+        )

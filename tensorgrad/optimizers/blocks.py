@@ -37,9 +37,7 @@ def worker_count() -> int:
 
 def splittable(grad: np.ndarray, variable: np.ndarray, slots: list[np.ndarray]) -> bool:
     """Whether an update may be split: large, and every array contiguous (so parts are views)."""
-    return variable.size >= MIN_SIZE and all(
-        a.flags.c_contiguous for a in (grad, variable, *slots)
-    )
+    return variable.size >= MIN_SIZE and all(a.flags.c_contiguous for a in (grad, variable, *slots))
 
 
 def run_split(update: Update, jobs: list[Job]) -> None:

@@ -72,7 +72,8 @@ def array_reshape(x: Any, shape: int | Sequence[int]) -> Any:
     array = np.asarray(x)
     known = int(np.prod([n for n in shape if n != -1]))
     fits = (
-        known == array.size if -1 not in shape
+        known == array.size
+        if -1 not in shape
         else shape.count(-1) == 1 and known > 0 and array.size % known == 0
     )
     if not fits:

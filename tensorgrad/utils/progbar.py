@@ -112,8 +112,10 @@ class Progbar:
             self._drawn_width = len(line)
             self._write("\r" + line + padding + ("\n" if finalize else ""))
         elif finalize:
-            line = self._bar_line(current, now, True) if self.verbose == 1 else self._short_line(
-                current, now
+            line = (
+                self._bar_line(current, now, True)
+                if self.verbose == 1
+                else self._short_line(current, now)
             )
             self._write(line + "\n")
         self._last_draw = now

@@ -15,8 +15,11 @@ def snake_case(name: str) -> str:
     """`CategoricalCrossentropy` -> `categorical_crossentropy` (Keras' naming rule)."""
     out = []
     for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or
-                                   (i + 1 < len(name) and name[i + 1].islower())):
+        if (
+            ch.isupper()
+            and i
+            and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower()))
+        ):
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
@@ -44,7 +47,9 @@ def get(
     if isinstance(identifier, Mapping):
         name = identifier.get("class_name")
         if not isinstance(name, str):
-            raise ValueError(f"{family}: a config dict needs a 'class_name' string, got {identifier!r}")
+            raise ValueError(
+                f"{family}: a config dict needs a 'class_name' string, got {identifier!r}"
+            )
         found = _lookup(family, name, table)
         return found(**dict(identifier.get("config", {})))
     found = _lookup(family, identifier, table)

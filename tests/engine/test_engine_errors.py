@@ -307,10 +307,14 @@ def test_keyword_calls_written_for_numpy():
 def test_linear_names_shapes_and_bias() -> None:
     with pytest.raises(
         ValueError,
-        match=re.escape("linear: shapes (128, 784) and (512, 10) are not aligned: 784 (dim 1) != 512 (dim 0)"),
+        match=re.escape(
+            "linear: shapes (128, 784) and (512, 10) are not aligned: 784 (dim 1) != 512 (dim 0)"
+        ),
     ):
         tg.linear(tg.ones((128, 784)), tg.ones((512, 10)))
-    with pytest.raises(ValueError, match=r"linear: bias of shape \(7,\) does not match 10 output units"):
+    with pytest.raises(
+        ValueError, match=r"linear: bias of shape \(7,\) does not match 10 output units"
+    ):
         tg.linear(tg.ones((2, 512)), tg.ones((512, 10)), tg.ones(7))
     with pytest.raises(ValueError, match="linear: needs x with at least one axis and a 2-D weight"):
         tg.linear(tg.ones((2, 3)), tg.ones((3, 4, 5)))

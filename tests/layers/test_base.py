@@ -82,8 +82,13 @@ def test_count_params():
 
 def test_names_are_numbered_like_keras():
     clear_session()
-    names = [layers.Dense(1).name, layers.Dense(1).name, layers.Dropout(0.5).name,
-             layers.Dense(1).name, layers.Dense(1, name="out").name]
+    names = [
+        layers.Dense(1).name,
+        layers.Dense(1).name,
+        layers.Dropout(0.5).name,
+        layers.Dense(1).name,
+        layers.Dense(1, name="out").name,
+    ]
     assert names == ["dense", "dense_1", "dropout", "dense_2", "out"]
 
 

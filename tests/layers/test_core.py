@@ -50,8 +50,12 @@ def test_dense_argument_errors():
 
 def test_dense_config_round_trip():
     layer = layers.Dense(
-        3, activation="softmax", use_bias=False, kernel_initializer=initializers.HeNormal(seed=1),
-        input_shape=(4,), name="head",
+        3,
+        activation="softmax",
+        use_bias=False,
+        kernel_initializer=initializers.HeNormal(seed=1),
+        input_shape=(4,),
+        name="head",
     )
     config = layer.get_config()
     assert config["activation"] == "softmax"

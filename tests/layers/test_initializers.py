@@ -14,8 +14,10 @@ FAN_IN, FAN_OUT = SHAPE
 
 
 def draw(name, shape=SHAPE, **kwargs):
-    init = initializers.get(name) if not kwargs else initializers.get(
-        {"class_name": name, "config": kwargs}
+    init = (
+        initializers.get(name)
+        if not kwargs
+        else initializers.get({"class_name": name, "config": kwargs})
     )
     return init(shape)
 

@@ -24,15 +24,20 @@ def data():
 
 def small_model(features: int = 20, classes: int = 3, seed: int = 0) -> models.Sequential:
     utils.set_random_seed(seed)
-    return models.Sequential([
-        layers.Dense(16, activation="relu", input_shape=(features,)),
-        layers.Dense(classes, activation="softmax"),
-    ])
+    return models.Sequential(
+        [
+            layers.Dense(16, activation="relu", input_shape=(features,)),
+            layers.Dense(classes, activation="softmax"),
+        ]
+    )
 
 
 @pytest.fixture
 def model():
     m = small_model()
-    m.compile(optimizer=optimizers.RMSprop(learning_rate=0.01), loss="categorical_crossentropy",
-              metrics=["accuracy"])
+    m.compile(
+        optimizer=optimizers.RMSprop(learning_rate=0.01),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return m

@@ -11,10 +11,12 @@ from .conftest import small_model
 
 
 def book_model():
-    model = models.Sequential([
-        layers.Dense(512, activation="relu", input_shape=(28 * 28,)),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = models.Sequential(
+        [
+            layers.Dense(512, activation="relu", input_shape=(28 * 28,)),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -121,8 +123,10 @@ def test_unscaled_integer_pixels_warn_once_and_still_train():
 
 def test_a_single_sample_needs_a_batch_axis():
     model = book_model()
-    message = r"got an array of shape \(784,\); a single sample needs a batch axis, e\.g\. " \
-              r"x = x\.reshape\(\(1, 784\)\)"
+    message = (
+        r"got an array of shape \(784,\); a single sample needs a batch axis, e\.g\. "
+        r"x = x\.reshape\(\(1, 784\)\)"
+    )
     with pytest.raises(ValueError, match=message):
         model.predict(np.zeros(784, np.float32))
 

@@ -89,8 +89,9 @@ def test_predict_classes_and_proba(model, data):
 
 def test_predict_classes_of_a_single_sigmoid_unit():
     utils.set_random_seed(0)
-    model = models.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(2,),
-                                            kernel_initializer="ones")])
+    model = models.Sequential(
+        [layers.Dense(1, activation="sigmoid", input_shape=(2,), kernel_initializer="ones")]
+    )
     x = np.array([[1.0, 1.0], [-1.0, -2.0]], np.float32)
     classes = model.predict_classes(x)
     assert classes.dtype == np.int32
@@ -102,8 +103,12 @@ def test_binary_classification_end_to_end():
     x = rng.standard_normal((400, 4)).astype(np.float32)
     y = (x[:, 0] + x[:, 1] > 0).astype(np.float32)
     utils.set_random_seed(0)
-    model = models.Sequential([layers.Dense(8, activation="relu", input_shape=(4,)),
-                               layers.Dense(1, activation="sigmoid")])
+    model = models.Sequential(
+        [
+            layers.Dense(8, activation="relu", input_shape=(4,)),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile("adam", "binary_crossentropy", ["accuracy"])
     history = model.fit(x, y, epochs=10, batch_size=16, verbose=0)
     assert history.history["accuracy"][-1] > 0.9

@@ -100,7 +100,7 @@ def test_shuffled_batches_equal_fancy_indexing_with_the_library_generator(data):
     utils.set_random_seed(9)
     order = random.generator().permutation(len(x))
     for start in range(0, len(x), 64):
-        index = order[start:start + 64]
+        index = order[start : start + 64]
         second.train_step(x[index], y[index])
     for a, b in zip(first.get_weights(), second.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -155,8 +155,11 @@ def test_progress_line_shows_validation_values(model, data, capsys):
     x, y, _ = data
     model.fit(x, y, epochs=1, validation_split=0.1)
     (line,) = capsys.readouterr().out.splitlines()  # a single epoch prints no "Epoch 1/1"
-    assert re.search(r"- loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - "
-                     r"val_accuracy: \d\.\d{4}$", line)
+    assert re.search(
+        r"- loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - "
+        r"val_accuracy: \d\.\d{4}$",
+        line,
+    )
 
 
 def test_verbose_0_is_silent_and_verbose_2_prints_one_line_per_epoch(model, data, capsys):
@@ -166,8 +169,9 @@ def test_verbose_0_is_silent_and_verbose_2_prints_one_line_per_epoch(model, data
     model.fit(x, y, epochs=2, verbose=2)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4 and lines[0] == "Epoch 1/2"
-    assert re.match(r"^19/19 - \d+s - \d+(s|ms|us)/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}$",
-                    lines[1])
+    assert re.match(
+        r"^19/19 - \d+s - \d+(s|ms|us)/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}$", lines[1]
+    )
 
 
 def test_progress_bar_is_live_on_a_terminal(model, data, capsys, monkeypatch):
@@ -185,8 +189,9 @@ def test_import_prints_nothing():
     import sys
 
     code = "import tensorgrad.models, tensorgrad.callbacks"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout == "" and result.stderr == ""
 
 
@@ -227,8 +232,9 @@ def test_float64_inputs_are_cast_once_to_float32(model, data):
 def test_dropout_is_active_in_fit_only(data):
     x, y, _ = data
     utils.set_random_seed(0)
-    model = models.Sequential([layers.Dropout(0.5, input_shape=(20,)),
-                               layers.Dense(3, activation="softmax")])
+    model = models.Sequential(
+        [layers.Dropout(0.5, input_shape=(20,)), layers.Dense(3, activation="softmax")]
+    )
     model.compile(optimizers.SGD(learning_rate=0.0), "categorical_crossentropy")
     train_loss = model.fit(x, y, epochs=1, verbose=0).history["loss"][0]
     test_loss = model.evaluate(x, y, verbose=0)

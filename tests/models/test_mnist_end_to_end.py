@@ -42,8 +42,9 @@ def test_chapter_2_network_learns_mnist(mnist_test_set, capsys):
     assert out.count("63/63 [==============================]") == 3  # ceil(8000 / 128) steps
 
     test_loss, test_acc = network.evaluate(x_test, y_test, verbose=0)
-    print(f"MNIST 8000/2000: test accuracy {test_acc:.4f}, loss {test_loss:.4f}, "
-          f"fit {seconds:.1f}s")
+    print(
+        f"MNIST 8000/2000: test accuracy {test_acc:.4f}, loss {test_loss:.4f}, fit {seconds:.1f}s"
+    )
     assert history.history["accuracy"][-1] > history.history["accuracy"][0]
     assert test_acc > 0.93
     assert network.optimizer.iterations == 3 * 63

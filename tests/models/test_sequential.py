@@ -32,10 +32,14 @@ def test_summary_text_like_keras(capsys):
     lines = out.splitlines()
     assert lines[0] == 'Model: "sequential"'
     assert "Layer (type)" in lines[2] and "Output Shape" in lines[2] and "Param #" in lines[2]
-    assert any(line.startswith("dense (Dense)") and "(None, 512)" in line
-               and line.endswith("401920") for line in lines)
-    assert any(line.startswith("dense_1 (Dense)") and "(None, 10)" in line
-               and line.endswith("5130") for line in lines)
+    assert any(
+        line.startswith("dense (Dense)") and "(None, 512)" in line and line.endswith("401920")
+        for line in lines
+    )
+    assert any(
+        line.startswith("dense_1 (Dense)") and "(None, 10)" in line and line.endswith("5130")
+        for line in lines
+    )
     assert "Total params: 407,050" in lines
     assert "Trainable params: 407,050" in lines
     assert "Non-trainable params: 0" in lines
@@ -60,8 +64,13 @@ def test_summary_before_build_explains_how_to_build():
 
 
 def test_input_first_and_list_constructor():
-    model = models.Sequential([layers.Input(shape=(784,)), layers.Dense(512, activation="relu"),
-                               layers.Dense(10, activation="softmax")])
+    model = models.Sequential(
+        [
+            layers.Input(shape=(784,)),
+            layers.Dense(512, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     assert model.built and model.count_params() == 407_050
     assert len(model.layers) == 2  # the Input is not a layer of the model, as in Keras
     with pytest.raises(ValueError, match="Input can only be the first"):
@@ -105,9 +114,15 @@ def test_pop_and_nested_models():
 
 def test_get_config_and_from_config():
     utils.set_random_seed(0)
-    model = models.Sequential([layers.Input(shape=(4,)), layers.Dense(3, activation="relu"),
-                               layers.Dropout(0.2), layers.Dense(2, activation="softmax")],
-                              name="net")
+    model = models.Sequential(
+        [
+            layers.Input(shape=(4,)),
+            layers.Dense(3, activation="relu"),
+            layers.Dropout(0.2),
+            layers.Dense(2, activation="softmax"),
+        ],
+        name="net",
+    )
     config = model.get_config()
     assert config["name"] == "net"
     classes = [entry["class_name"] for entry in config["layers"]]

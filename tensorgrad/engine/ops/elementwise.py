@@ -288,8 +288,10 @@ class Where(Function):
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """Take x where condition is true, else y (broadcasting all three)."""
     ta, tb = lift((x, y))
-    cond = condition.detach() if isinstance(condition, Tensor) else Tensor._make(
-        np.asarray(condition), False, None
+    cond = (
+        condition.detach()
+        if isinstance(condition, Tensor)
+        else Tensor._make(np.asarray(condition), False, None)
     )
     try:
         np.broadcast_shapes(cond.shape, ta.shape, tb.shape)

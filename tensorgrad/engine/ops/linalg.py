@@ -90,7 +90,9 @@ class Linear(Function):
         x2, g2 = x.reshape(-1, x.shape[-1]), g.reshape(-1, g.shape[-1])  # all leading axes
         gx = g @ w.T if need_x else None
         gw = x2.T @ g2 if need_w else None
-        gb = g2.sum(axis=0) if len(self.needs_input_grad) == 3 and self.needs_input_grad[2] else None
+        gb = (
+            g2.sum(axis=0) if len(self.needs_input_grad) == 3 and self.needs_input_grad[2] else None
+        )
         return gx, gw, gb
 
 
@@ -160,9 +162,7 @@ def _tensordot_axes(ta: Tensor, tb: Tensor, axes: Any) -> tuple[list[int], list[
     axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
     axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
     if len(axes_a) != len(axes_b):
-        raise ValueError(
-            f"tensordot: axes {axes_a} and {axes_b} must list the same number of axes"
-        )
+        raise ValueError(f"tensordot: axes {axes_a} and {axes_b} must list the same number of axes")
     for axis, t in [(x, ta) for x in axes_a] + [(x, tb) for x in axes_b]:
         if not -t.ndim <= axis < t.ndim:
             raise ValueError(f"tensordot: axis {axis} is out of range for shape {t.shape}")

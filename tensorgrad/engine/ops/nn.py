@@ -219,8 +219,10 @@ class SparseSoftmaxCrossEntropy(Function):
     def backward(self, g):
         grad = self.probs.copy()
         np.put_along_axis(
-            grad, self.labels[..., None],
-            np.take_along_axis(grad, self.labels[..., None], axis=-1) - 1, axis=-1,
+            grad,
+            self.labels[..., None],
+            np.take_along_axis(grad, self.labels[..., None], axis=-1) - 1,
+            axis=-1,
         )
         grad *= g[..., None]
         return grad, None

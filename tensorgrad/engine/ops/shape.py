@@ -122,9 +122,7 @@ def broadcast_to(array: Any, shape: Sequence[int]) -> Tensor:
 def _is_basic(index: Any) -> bool:
     """True for indices made only of ints, slices, None and Ellipsis (views, no repeats)."""
     parts = index if isinstance(index, tuple) else (index,)
-    return all(
-        p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts
-    )
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
 
 
 class GetItem(Function):
