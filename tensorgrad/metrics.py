@@ -194,6 +194,25 @@ class _SampleMetric(Metric):
         return self.result()
 
 
+class MeanMetricWrapper(_SampleMetric):
+    """A metric from a plain function `fn(y_true, y_pred)` of per-sample (or per-element)
+    values, averaged over the samples seen, as Keras wraps functions passed to compile.
+
+    >>> import numpy as np
+    >>> m = MeanMetricWrapper(lambda t, p: np.abs(t - p), name="l1")
+    >>> m(np.array([[0.0], [1.0]]), np.array([[0.5], [1.0]]))
+    0.25
+    """
+
+    def __init__(self, fn: Any, name: str | None = None) -> None:
+        super().__init__(name=name or getattr(fn, "__name__", "metric"))
+        self.fn = fn
+
+    def elementwise(self, y_true, y_pred):
+        values = self.fn(y_true, y_pred)
+        return np.asarray(values.data if hasattr(values, "data") else values)
+
+
 @registry.register(_TABLE)
 class CategoricalAccuracy(_SampleMetric):
     """How often the largest prediction is at the one-hot target's class."""
@@ -288,7 +307,8 @@ def get(
     categorical accuracy otherwise. A metric made from a string is named by that string.
 
     Args:
-        identifier: a name, a config dict, or a Metric (returned as is).
+        identifier: a name, a config dict, a Metric (returned as is), or a function
+            `fn(y_true, y_pred)` of per-sample values (wrapped in a MeanMetricWrapper).
         loss: the model's loss (a Loss, a name or a function), if known.
         output_shape: the model's output shape with the batch axis, e.g. (None, 10).
         y_true: the targets (or anything with their shape), if known.
@@ -312,7 +332,9 @@ def get(
         return registry.get("metric", identifier, _TABLE, instantiate=False)(name=identifier)
     if isinstance(identifier, Mapping):
         return registry.get("metric", identifier, _TABLE)
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
     raise TypeError(
-        f"metrics.get: expected a metric name, a config dict or a Metric, got "
+        f"metrics.get: expected a metric name, a config dict, a Metric or a function, got "
         f"{type(identifier).__name__} {identifier!r}"
     )

@@ -206,3 +206,14 @@ def test_get_objects_configs_and_errors():
         metrics.get("auc")
     with pytest.raises(TypeError, match="expected a metric name"):
         metrics.get(3)
+
+
+def test_a_plain_function_is_a_metric_named_after_it() -> None:
+    def mean_prediction(y_true, y_pred):
+        return y_pred.mean(axis=-1)
+
+    m = metrics.get(mean_prediction)
+    assert isinstance(m, metrics.MeanMetricWrapper) and m.name == "mean_prediction"
+    m.update_state(np.zeros((2, 2)), np.array([[0.0, 1.0], [1.0, 1.0]]))
+    m.update_state(np.zeros((1, 2)), np.array([[0.0, 0.0]]))
+    assert m.result() == pytest.approx((0.5 + 1.0 + 0.0) / 3)

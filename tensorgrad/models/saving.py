@@ -437,6 +437,8 @@ def _metric_config(metric: Any) -> Any:
 
     if metric.name.lower() in ("accuracy", "acc"):
         return metric.name  # resolved again from the loss and data shapes, as at compile
+    if isinstance(metric, metrics.MeanMetricWrapper):  # the user's function, by its name
+        return {"class_name": "function", "config": {"name": metric.name}}
     try:
         again = metrics.get(metric.name)
     except ValueError:
@@ -458,21 +460,37 @@ def _compile_from_config(
     loss_spec = config.get("loss")
     if loss_spec is None:
         loss = None
-    elif isinstance(loss_spec, dict) and loss_spec.get("class_name") == "function":
-        fname = (loss_spec.get("config") or {}).get("name")
-        if fname not in custom:
-            raise ValueError(
-                f"the loss is your function {fname!r}; pass it with "
-                f"custom_objects={{{fname!r}: {fname}}}"
-            )
-        loss = custom[fname]
+    elif _is_function(loss_spec):
+        loss = _user_function("loss", loss_spec, custom)
     else:
         loss = _from_spec(loss_spec, custom, losses.get)
     specs = config.get("metrics") or []
     if not isinstance(specs, list):
         raise TypeError(f"metrics must be a list, got {specs!r}")
-    found = [m if isinstance(m, str) else _from_spec(m, custom, metrics.get) for m in specs]
+    found = [
+        m
+        if isinstance(m, str)
+        else _user_function("metric", m, custom)
+        if _is_function(m)
+        else _from_spec(m, custom, metrics.get)
+        for m in specs
+    ]
     model.compile(optimizer=optimizer, loss=loss, metrics=found)
+
+
+def _is_function(spec: Any) -> bool:
+    return isinstance(spec, dict) and spec.get("class_name") == "function"
+
+
+def _user_function(kind: str, spec: dict[str, Any], custom: Mapping[str, Any]) -> Any:
+    """A loss or metric that was the user's own function: only from custom_objects."""
+    fname = (spec.get("config") or {}).get("name")
+    if fname not in custom:
+        raise ValueError(
+            f"the {kind} is your function {fname!r}; pass it with "
+            f"custom_objects={{{fname!r}: {fname}}}"
+        )
+    return custom[fname]
 
 
 def _from_spec(spec: Any, custom: Mapping[str, Any], get: Any) -> Any:

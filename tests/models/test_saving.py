@@ -613,3 +613,21 @@ def test_weights_file_with_bad_manifest(tmp_path: Path) -> None:
         edit_config=lambda c: c["weights"][0]["weights"][0].update(path=7),
     )
     refused(bad2, "names the array .* as 7", op=lambda p: saving.load_weights(dense_model(), p))
+
+
+def test_a_function_metric_comes_back_only_from_custom_objects(tmp_path: Path) -> None:
+    def mean_prediction(y_true, y_pred):
+        return y_pred.mean(axis=-1)
+
+    model = models.Sequential([layers.Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile("sgd", "categorical_crossentropy", metrics=["accuracy", mean_prediction])
+    x = np.random.default_rng(0).random((8, 4), dtype=np.float32)
+    y = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1, 2, 0, 1]]
+    history = model.fit(x, y, verbose=0)
+    assert "mean_prediction" in history.history
+    path = tmp_path / "m.tensorgrad"
+    model.save(path)
+    with pytest.raises(SavingError, match="custom_objects=\\{'mean_prediction'"):
+        models.load_model(path)
+    again = models.load_model(path, custom_objects={"mean_prediction": mean_prediction})
+    assert again.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
