@@ -85,6 +85,14 @@ def lift(values: tuple[Any, ...]) -> tuple[Tensor, ...]:
         elif array.dtype.kind == "f":
             array = as_array(array)  # an integer tensor meets floats: the default float type
         out.append(Tensor._make(array, False, None))
+    floats = [t.data.dtype for t in out if t.data.dtype.kind == "f"]
+    if floats and len(floats) < len(out):
+        # Integer tensors meeting floats become floats of that type (int64 * float32 would
+        # otherwise give float64 in NumPy; PyTorch and Keras keep float32).
+        out = [
+            t if t.data.dtype.kind == "f" else Tensor._make(t.data.astype(floats[0]), False, None)
+            for t in out
+        ]
     return tuple(out)
 
 

@@ -350,3 +350,12 @@ def test_numpy_conversion_copies_only_when_asked():
     assert t.tolist() == [1.0, 2.0]  # np.array makes a copy, as it does for arrays
     assert np.shares_memory(np.asarray(t), t.data)  # np.asarray shares, as it does for arrays
     assert np.array(t, dtype=np.float64).dtype == np.float64
+
+
+def test_integer_tensors_meeting_floats_give_the_float_type() -> None:
+    assert (tg.arange(5) * 0.5).dtype == np.float32  # not NumPy's float64
+    assert (0.5 + tg.arange(3)).dtype == np.float32
+    assert (tg.arange(3) + np.array([0.5, 1.5, 2.5])).dtype == np.float32
+    assert (tg.arange(3) * 2).dtype == np.int64
+    x64 = tg.tensor([1.0, 2.0], dtype="float64")
+    assert tg.where(tg.tensor([True, False]), tg.arange(2), x64).dtype == np.float64
