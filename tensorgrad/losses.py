@@ -70,17 +70,11 @@ def _same_rank(y_true: Tensor, y_pred: Tensor) -> Tensor:
 def _logits_behind(y_pred: Tensor, op: type[Function]) -> Tensor | None:
     """The logits that `op` (Softmax or Sigmoid) turned into `y_pred`, if that is how it was made.
 
-    `tg.softmax` and `tg.sigmoid` leave their input on the output as `_logits`. Where a graph
-    was recorded its last op says which activation it was; otherwise (inference) the
-    activation is recomputed from the logits and compared.
+    `tg.softmax` and `tg.sigmoid` leave `(their op, their input)` on the output as `_logits`,
+    recorded even under no_grad, so evaluation takes the same fused path as training.
     """
-    logits = y_pred._logits
-    if logits is None:
-        return None
-    if y_pred._ctx is not None:
-        return logits if type(y_pred._ctx) is op else None
-    remade = op(axis=-1).forward(logits.data) if op is Softmax else op().forward(logits.data)
-    return logits if np.array_equal(remade, y_pred.data) else None
+    source = y_pred._logits
+    return source[1] if source is not None and source[0] is op else None
 
 
 def _warn_if_probabilities(y_pred: Tensor, op: str) -> None:

@@ -39,7 +39,8 @@ class Tensor:
         self.data: np.ndarray = as_array(data, dtype)
         self.grad: np.ndarray | None = None
         self._ctx: Function | None = None
-        self._logits: Tensor | None = None
+        # Set by softmax and sigmoid: (that op, its input), so losses can use the logits.
+        self._logits: tuple[type, Tensor] | None = None
         self.name: str | None = None
         self.requires_grad = False
         if requires_grad:

@@ -49,7 +49,7 @@ def sigmoid(x: Any) -> Tensor:
     """1 / (1 + exp(-x)), computed without overflow."""
     t = lift((x,))[0]
     out = Sigmoid.apply(t)
-    out._logits = t
+    out._logits = (Sigmoid, t)
     return out
 
 
@@ -97,7 +97,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     t = lift((x,))[0]
     _check_axis("softmax", t, axis)
     out = Softmax.apply(t, axis=axis)
-    out._logits = t if axis in (-1, t.ndim - 1) else None
+    out._logits = (Softmax, t) if axis in (-1, t.ndim - 1) else None
     return out
 
 
