@@ -7,6 +7,7 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 
@@ -73,3 +74,15 @@ def peak_rss_mb() -> float:
 
 def emit_json(name: str, payload: dict) -> None:
     print(json.dumps({"benchmark": name, **payload}, sort_keys=True))
+
+
+def run_script(script: str, *args: str) -> dict:
+    """Run a benchmark script in a fresh Python process and return the JSON line it ends with.
+
+    A fresh process per runner keeps one library's idle BLAS or OpenMP threads (which spin
+    for a while after each call) from slowing the next runner down.
+    """
+    result = subprocess.run(
+        [sys.executable, script, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads([ln for ln in result.stdout.splitlines() if ln.startswith("{")][-1])

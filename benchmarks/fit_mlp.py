@@ -18,9 +18,7 @@ import tensorgrad  # noqa: F401 - first, as the book's scripts import it: see te
 
 # isort: on
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit_json, fashion_mnist_flat, machine, peak_rss_mb, summary
+from _common import emit_json, fashion_mnist_flat, machine, peak_rss_mb, run_script, summary
 
 LR, RHO, EPS = 1e-3, 0.9, 1e-7
 
@@ -146,26 +144,17 @@ def time_runner(name, batch_sizes, n_train):
 
 
 def run_isolated(name, batch_sizes, n_train):
-    """time_runner in a fresh process, so that no runner's idle BLAS or OpenMP threads
-    (which keep spinning for a while after each call) slow the next one down."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--runner",
-            name,
-            "--batch-sizes",
-            ",".join(map(str, batch_sizes)),
-            "--n-train",
-            str(n_train),
-            "--json-only",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    """time_runner in a process of its own; its results and peak RSS."""
+    payload = run_script(
+        __file__,
+        "--runner",
+        name,
+        "--batch-sizes",
+        ",".join(map(str, batch_sizes)),
+        "--n-train",
+        str(n_train),
+        "--json-only",
     )
-    line = [ln for ln in result.stdout.splitlines() if ln.startswith("{")][-1]
-    payload = json.loads(line)
     return {int(k): tuple(v) for k, v in payload["results"].items()}, payload["peak_rss_mb"]
 
 

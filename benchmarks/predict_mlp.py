@@ -16,9 +16,7 @@ import tensorgrad  # noqa: F401 - first, as the book's scripts import it: see te
 
 # isort: on
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit_json, fashion_mnist_flat, machine, peak_rss_mb, summary
+from _common import emit_json, fashion_mnist_flat, machine, peak_rss_mb, run_script, summary
 
 RUNNERS = ("tensorgrad", "pytorch")
 
@@ -83,23 +81,16 @@ def time_runner(name, batch_sizes, reps):
 
 
 def run_isolated(name, batch_sizes, reps):
-    result = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--runner",
-            name,
-            "--batch-sizes",
-            ",".join(map(str, batch_sizes)),
-            "--reps",
-            str(reps),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    """time_runner in a process of its own."""
+    return run_script(
+        __file__,
+        "--runner",
+        name,
+        "--batch-sizes",
+        ",".join(map(str, batch_sizes)),
+        "--reps",
+        str(reps),
     )
-    line = [ln for ln in result.stdout.splitlines() if ln.startswith("{")][-1]
-    return json.loads(line)
 
 
 def main(argv=None):
