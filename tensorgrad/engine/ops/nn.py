@@ -165,7 +165,7 @@ class SoftmaxCrossEntropy(Function):
         e = np.exp(shifted)
         total = e.sum(axis=-1, keepdims=True)
         log_probs = shifted - np.log(total)
-        self.probs, self.log_probs, self.targets = e / total, log_probs, targets
+        self.exp, self.total, self.log_probs, self.targets = e, total, log_probs, targets
         return -(targets * log_probs).sum(axis=-1)
 
     def backward(self, g):
@@ -175,7 +175,9 @@ class SoftmaxCrossEntropy(Function):
         glogits = None
         if need_logits:
             # d/dz of -sum(y * log_softmax(z)) is softmax(z) * sum(y) - y: p - y for one-hot y.
-            glogits = self.probs * y.sum(axis=-1, keepdims=True) - y
+            glogits = self.exp / self.total  # softmax, formed only when a gradient is asked for
+            glogits *= y.sum(axis=-1, keepdims=True)
+            glogits -= y
             glogits *= g
         return glogits, (-self.log_probs * g if need_targets else None)
 
