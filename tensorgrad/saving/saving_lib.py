@@ -5,7 +5,7 @@ class and constructor arguments, the compile settings) and the arrays as `.npy` 
 the weights and, unless left out, the optimizer's state, so training resumes exactly. A
 `.weights.npz` file holds the weights alone, in the same layout.
 
-This module maps models to and from that content; `tensorgrad.models.archive` stores it
+This module maps models to and from that content; `tensorgrad.saving.archive` stores it
 and reads it back with every safety check (never pickle, nothing extracted, atomic
 writes). Layers are rebuilt only from the library's classes or those passed in
 `custom_objects`, so opening a file never runs code named by it.
@@ -24,6 +24,7 @@ writes). Layers are rebuilt only from the library's classes or those passed in
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import Mapping
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tensorgrad.models.archive import (
+from tensorgrad.saving.archive import (
     CONFIG_MEMBER,
     FORMAT_VERSION,
     MAX_CONFIG_BYTES,
@@ -332,57 +333,54 @@ def restore_optimizer(model: Model, manifest: Any, archive: ArchiveReader) -> No
 
 # ----- architecture and compile settings -----
 def layer_classes() -> dict[str, type]:
-    """The layer classes a file may name: the Layer subclasses that tensorgrad.layers exports.
+    """The layer and model classes a file may name: the library's own public classes.
 
     Subclasses defined elsewhere (your own layers) are not included: pass them to
     `load_model` in `custom_objects`.
     """
-    from tensorgrad import layers
+    from tensorgrad.layers.base import Layer
 
-    return {
-        obj.__name__: obj
-        for obj in vars(layers).values()
-        if isinstance(obj, type) and issubclass(obj, layers.Layer) and obj is not layers.Layer
-    }
+    found: dict[str, type] = {}
+    stack = list(Layer.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if (
+            cls.__module__.startswith("tensorgrad.")
+            and not cls.__name__.startswith("_")
+            and cls.__name__ != "Model"
+        ):
+            found[cls.__name__] = cls
+    return found
 
 
 def serialize_model(model: Model) -> dict[str, Any]:
-    """{"class_name": "Sequential", "config": {"name", "layers", "build_input_shape"}}."""
-    from tensorgrad.models.sequential import Sequential
-
-    if not isinstance(model, Sequential):
+    """{"class_name": "Sequential" or "Functional", "config": {...}}: the architecture."""
+    name = type(model).__name__
+    if name not in ("Sequential", "Functional") or layer_classes().get(name) is not type(model):
         raise TypeError(
-            f"save_model: only Sequential models can be saved with their architecture, got "
-            f"{type(model).__name__}; save its weights with model.save_weights instead"
+            f"save_model: only Sequential and functional models can be saved with their "
+            f"architecture, got {name} (a model written as a subclass has no config to rebuild "
+            f"it from); save its weights with model.save_weights and make the model in code"
         )
     config = dict(model.get_config())
-    try:
-        shape = model.input_shape
-    except AttributeError:  # not built: there are no weights to save either
-        shape = None
-    config["build_input_shape"] = None if shape is None else list(shape)
+    if name == "Sequential":
+        try:
+            shape = model.input_shape
+        except AttributeError:  # not built: there are no weights to save either
+            shape = None
+        config["build_input_shape"] = None if shape is None else list(shape)
     _check_json("save_model", config)
-    return {"class_name": type(model).__name__, "config": config}
+    return {"class_name": name, "config": config}
 
 
 def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None) -> Model:
-    """Rebuild (and build) a model from `serialize_model`'s output, using only known classes."""
-    from tensorgrad.models.sequential import Sequential
-
+    """Rebuild (and build) a model from `serialize_model`'s output, using only known classes:
+    the library's and those in `custom_objects`. Nested models are rebuilt the same way."""
     custom = dict(custom_objects or {})
-    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
-        raise TypeError("it holds no model description")
-    name = spec.get("class_name")
-    model_class = custom.get(name, Sequential if name == "Sequential" else None)
-    if model_class is None:
-        raise ValueError(f"unknown model class {name!r}; pass it in custom_objects")
-    config = spec["config"]
     known = {**layer_classes(), **{k: v for k, v in custom.items() if isinstance(v, type)}}
-    layer_specs = config.get("layers")
-    if not isinstance(layer_specs, list):
-        raise TypeError("the model config has no 'layers' list")
-    built = []
-    for item in layer_specs:
+
+    def make(item: Any) -> Any:
         if not isinstance(item, dict) or not isinstance(item.get("config"), dict):
             raise TypeError(f"invalid layer description {item!r}")
         cls = known.get(item.get("class_name"))
@@ -392,9 +390,20 @@ def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None
                 f"{', '.join(sorted(known))}. Pass your own classes with "
                 "custom_objects={'Name': Class}"
             )
-        built.append(cls.from_config(_with_custom(item["config"], custom)))
-    model = model_class(built, name=config.get("name"))
-    shape = config.get("build_input_shape")
+        config = _with_custom(item["config"], custom)
+        if "deserialize_layer" in inspect.signature(cls.from_config).parameters:
+            return cls.from_config(config, deserialize_layer=make)  # a model of layers
+        return cls.from_config(config)
+
+    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+        raise TypeError("it holds no model description")
+    if spec.get("class_name") not in ("Sequential", "Functional") and spec.get(
+        "class_name"
+    ) not in custom:
+        raise ValueError(f"unknown model class {spec.get('class_name')!r}; pass it in custom_objects")
+    config = dict(spec["config"])
+    shape = config.pop("build_input_shape", None)
+    model = make({"class_name": spec["class_name"], "config": config})
     if not model.built and shape is not None:
         if not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
             raise ValueError(f"invalid build_input_shape {shape!r}")
