@@ -423,17 +423,38 @@ def _compile_config(model: Model) -> dict[str, Any] | None:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         return None
-    loss = getattr(model, "loss", None)
+    args = getattr(model, "_compile_args", {}) or {}
     config = {
         "optimizer": {"class_name": type(optimizer).__name__, "config": optimizer.get_config()},
-        "loss": None if loss is None else _loss_config(loss),
-        "metrics": [_metric_config(m) for m in getattr(model, "compiled_metrics", None) or []],
+        "loss": _map_leaves(getattr(model, "loss", None), _loss_config),
+        "loss_weights": args.get("loss_weights"),
+        "metrics": _map_leaves(args.get("metrics"), _metric_config),
+        "weighted_metrics": _map_leaves(args.get("weighted_metrics"), _metric_config),
     }
+    if isinstance(config["metrics"], dict) and "class_name" in config["metrics"]:
+        config["metrics"] = [config["metrics"]]
     _check_json("save_model", config)
     return config
 
 
-def _loss_config(loss: Any) -> dict[str, Any]:
+def _map_leaves(spec: Any, fn: Any) -> Any:
+    """A loss or metrics spec (one, a list, a dict by output name) with each entry saved."""
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping) and "class_name" not in spec:
+        return {k: _map_leaves(v, fn) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_map_leaves(v, fn) for v in spec]
+    return fn(spec)
+
+
+def _loss_config(loss: Any) -> Any:
+    from tensorgrad import losses
+
+    if isinstance(loss, str):
+        return loss
+    if not isinstance(loss, losses.Loss):
+        loss = losses.get(loss)
     function = getattr(loss, "function", None)
     if function is not None:  # a wrapped function of yours: saved by name, found via custom_objects
         return {"class_name": "function", "config": {"name": function.__name__}}
@@ -444,6 +465,12 @@ def _metric_config(metric: Any) -> Any:
     """The metric's name when the name alone makes it again, else its class and config."""
     from tensorgrad import metrics
 
+    if isinstance(metric, str):
+        return metric
+    if isinstance(metric, Mapping):
+        return dict(metric)
+    if not isinstance(metric, metrics.Metric):
+        return {"class_name": "function", "config": {"name": getattr(metric, "__name__", "?")}}
     if metric.name.lower() in ("accuracy", "acc"):
         return metric.name  # resolved again from the loss and data shapes, as at compile
     if isinstance(metric, metrics.MeanMetricWrapper):  # the user's function, by its name
@@ -466,25 +493,43 @@ def _compile_from_config(
     if not isinstance(config, dict) or not isinstance(config.get("optimizer"), dict):
         raise TypeError("it names no optimizer")
     optimizer = _from_spec(config["optimizer"], custom, optimizers.get)
-    loss_spec = config.get("loss")
-    if loss_spec is None:
-        loss = None
-    elif _is_function(loss_spec):
-        loss = _user_function("loss", loss_spec, custom)
-    else:
-        loss = _from_spec(loss_spec, custom, losses.get)
-    specs = config.get("metrics") or []
-    if not isinstance(specs, list):
-        raise TypeError(f"metrics must be a list, got {specs!r}")
-    found = [
-        m
-        if isinstance(m, str)
-        else _user_function("metric", m, custom)
-        if _is_function(m)
-        else _from_spec(m, custom, metrics.get)
-        for m in specs
-    ]
-    model.compile(optimizer=optimizer, loss=loss, metrics=found)
+
+    def loss_of(spec: Any) -> Any:
+        if spec is None or isinstance(spec, str):
+            return spec
+        if _is_function(spec):
+            return _user_function("loss", spec, custom)
+        return _from_spec(spec, custom, losses.get)
+
+    def metric_of(spec: Any) -> Any:
+        if isinstance(spec, str):
+            return spec
+        if _is_function(spec):
+            return _user_function("metric", spec, custom)
+        return _from_spec(spec, custom, metrics.get)
+
+    def decode(spec: Any, fn: Any) -> Any:
+        if spec is None:
+            return None
+        if isinstance(spec, dict) and "class_name" not in spec:
+            return {k: decode(v, fn) for k, v in spec.items()}
+        if isinstance(spec, list):
+            return [decode(v, fn) for v in spec]
+        return fn(spec)
+
+    specs = config.get("metrics")
+    if specs is not None and not isinstance(specs, (list, dict)):
+        raise TypeError(f"metrics must be a list or a dict, got {specs!r}")
+    weights = config.get("loss_weights")
+    if weights is not None and not isinstance(weights, (list, dict)):
+        raise TypeError(f"loss_weights must be a list or a dict, got {weights!r}")
+    model.compile(
+        optimizer=optimizer,
+        loss=decode(config.get("loss"), loss_of),
+        metrics=decode(specs, metric_of),
+        loss_weights=weights,
+        weighted_metrics=decode(config.get("weighted_metrics"), metric_of),
+    )
 
 
 def _is_function(spec: Any) -> bool:
