@@ -252,6 +252,8 @@ class Model(Layer):
             steps=len(batches),
         )
         self._train_weights = self.trainable_weights
+        for weight in self._train_weights:  # a step cut short by Ctrl-C may have left some
+            weight.grad = None
         self.stop_training = False
         logs: dict[str, float] = {}
         try:
