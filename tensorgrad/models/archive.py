@@ -24,9 +24,12 @@ array([0., 1., 2.])
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,16 +63,54 @@ def header(fmt: str) -> dict[str, Any]:
 
 
 # ----- writing -----
-def write_archive(path: Path, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+def write_archive(
+    path: Path,
+    config: Mapping[str, Any],
+    arrays: Mapping[str, np.ndarray],
+    operation: str = "save",
+) -> None:
     """Write `config.json` and each array as an `.npy` member, atomically (no compression:
-    weights barely compress, and stored members keep sizes easy to check on reading)."""
+    weights barely compress, and stored members keep sizes easy to check on reading).
+
+    Raises:
+        PermissionError: `path` is a file made read-only (as `open` refuses it in Keras and
+            NumPy); make it writable or delete it first.
+        SavingError: the file cannot be written (a full disk, a missing permission on the
+            folder...): the message names the path and the cause, which is chained.
+    """
+    _check_replaceable(Path(path), operation)
     text = json.dumps(config, indent=1, allow_nan=False)
-    with atomic_write(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr(_member_info(CONFIG_MEMBER), text.encode("utf-8"))
-        for name, array in arrays.items():
-            array = np.ascontiguousarray(array)
-            with zf.open(_member_info(name), "w", force_zip64=array.nbytes > 2**30) as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
+    try:
+        with atomic_write(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+            zf.writestr(_member_info(CONFIG_MEMBER), text.encode("utf-8"))
+            for name, array in arrays.items():
+                array = np.ascontiguousarray(array)
+                with zf.open(_member_info(name), "w", force_zip64=array.nbytes > 2**30) as member:
+                    np.lib.format.write_array(member, array, allow_pickle=False)
+    except OSError as e:
+        code = errno.errorcode.get(e.errno, "") if e.errno else ""
+        cause = f"{e.strerror or e}" + (f" [{code}]" if code else "")
+        where = f" ({e.filename})" if e.filename and str(e.filename) != str(path) else ""
+        raise SavingError(
+            f"{operation}: cannot write {str(path)!r}: {cause}{where}; nothing was replaced"
+        ) from e
+
+
+def _check_replaceable(path: Path, operation: str) -> None:
+    """Refuse to replace a file its owner made read-only (a rename would get past the mode)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return  # nothing there yet (or unreachable: writing will say why)
+    if stat.S_ISREG(info.st_mode) and (
+        not info.st_mode & 0o222 or not os.access(path, os.W_OK)
+    ):
+        raise PermissionError(
+            errno.EACCES,
+            f"{operation}: {str(path)!r} is read-only (mode {stat.filemode(info.st_mode)}); "
+            "make it writable (chmod u+w) or delete it to save over it",
+            str(path),
+        )
 
 
 def _member_info(name: str) -> zipfile.ZipInfo:

@@ -103,7 +103,7 @@ def save_model(
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and optimizer is not None:
         config["optimizer_state"] = _optimizer_manifest(model, arrays)
-    write_archive(path, config, arrays)
+    write_archive(path, config, arrays, "save_model")
 
 
 def load_model(
@@ -162,7 +162,7 @@ def save_weights(model: Model, filepath: str | os.PathLike[str], overwrite: bool
     config = header(WEIGHTS_FORMAT)
     arrays: dict[str, np.ndarray] = {}
     config["weights"] = _weights_manifest(model, arrays)
-    write_archive(path, config, arrays)
+    write_archive(path, config, arrays, "save_weights")
 
 
 def load_weights(model: Model, filepath: str | os.PathLike[str]) -> None:
@@ -201,7 +201,7 @@ def save_training_state(
     if getattr(model, "optimizer", None) is not None:
         config["optimizer_state"] = _optimizer_manifest(model, arrays)
     config["training_state"] = dict(state)
-    write_archive(Path(filepath), config, arrays)
+    write_archive(Path(filepath), config, arrays, "backup")
 
 
 def load_training_state(model: Model, filepath: str | os.PathLike[str]) -> dict[str, Any]:

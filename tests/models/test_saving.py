@@ -346,7 +346,7 @@ def test_failure_before_rename_keeps_the_old_file(
         raise OSError("simulated crash before the rename")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="simulated crash"):
+    with pytest.raises(SavingError, match="simulated crash"):
         saving.save_model(trained_model(), path)
     assert path.read_bytes() == old
     assert _only(tmp_path) == ["m.tensorgrad"]  # no temporary file left behind
@@ -378,7 +378,7 @@ def test_failure_while_writing_keeps_the_old_file(
 
 def test_failed_first_save_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SavingError, match="disk full"):
         saving.save_model(dense_model(), tmp_path / "m.tensorgrad")
     assert _only(tmp_path) == []
 
