@@ -231,6 +231,14 @@ class Model(Layer):
         batch_size = _batch_size(batch_size, "fit")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+        if (
+            isinstance(initial_epoch, bool)
+            or not isinstance(initial_epoch, (int, np.integer))
+            or initial_epoch < 0
+        ):
+            raise ValueError(
+                f"fit: initial_epoch must be a non-negative integer, got {initial_epoch!r}"
+            )
         x, y, warned = self._prepare(x, y, "fit")
         validation = None
         if validation_data is not None:
