@@ -21,6 +21,7 @@ from tensorgrad import initializers
 from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import as_array, default_float
 from tensorgrad.engine.tensor import Tensor
+from tensorgrad.layers import weight_budget
 from tensorgrad.layers.input_spec import InputSpec, format_shape, reshape_hint
 from tensorgrad.utils.registry import snake_case
 
@@ -194,6 +195,7 @@ class Layer:
         Trainable weights require a gradient; optimizers update their `.data` in place.
         """
         dtype = np.dtype(dtype) if dtype is not None else (self._dtype or default_float())
+        weight_budget.charge(self, name, shape)  # a model built from a file: see that module
         values = initializers.get(initializer)(tuple(shape), dtype=dtype)
         weight = Tensor(as_array(values, dtype), requires_grad=trainable and self._trainable)
         weight.name = f"{self.name}/{name}"

@@ -324,11 +324,12 @@ class Model(Layer):
 
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: Any) -> None:
-        """Load weights from a .weights.npz (or .tensorgrad) file, matched layer by layer."""
+    def load_weights(self, filepath: Any, strict: bool = False) -> None:
+        """Load weights from a .weights.npz (or .tensorgrad) file, matched layer by layer;
+        `strict=True` refuses NaN, infinite or out-of-range values instead of warning."""
         from tensorgrad.models import saving
 
-        saving.load_weights(self, filepath)
+        saving.load_weights(self, filepath, strict=strict)
 
     # ----- evaluate and predict -----
     def evaluate(

@@ -61,7 +61,9 @@ def _prefix(path: Path) -> str:
     return f"{_TEMP_PREFIX}{path.name}."
 
 
-def remove_stale_temporaries(path: str | os.PathLike[str], older_than: float = STALE_AFTER_S) -> int:
+def remove_stale_temporaries(
+    path: str | os.PathLike[str], older_than: float = STALE_AFTER_S
+) -> int:
     """Remove the temporaries that killed writes of `path` left; returns how many.
 
     Only plain files named as `atomic_write` names them, for this very target, and not

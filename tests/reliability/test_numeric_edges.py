@@ -17,7 +17,9 @@ def _model() -> models.Sequential:
 
 @pytest.mark.parametrize("where", ["x", "y"])
 @pytest.mark.parametrize("value", [1e39, -5e300])
-def test_float64_values_beyond_float32_are_refused_before_the_cast(where: str, value: float) -> None:
+def test_float64_values_beyond_float32_are_refused_before_the_cast(
+    where: str, value: float
+) -> None:
     x, y = np.zeros((4, 3)), np.zeros((4, 2))
     (x if where == "x" else y)[2, 1] = value
     with pytest.raises(ValueError, match=rf"{where} contains .* at index \(2, 1\).*float32"):
