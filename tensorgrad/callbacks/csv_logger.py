@@ -26,13 +26,14 @@ class CSVLogger(Callback):
         append: True adds to an existing file (no second header when it is not empty),
             to continue a log across runs; False overwrites it.
 
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "log.csv")
-    >>> logger = CSVLogger(path)
-    >>> logger.on_train_begin()
-    >>> logger.on_epoch_end(0, {"loss": 0.5, "accuracy": 0.75})
-    >>> logger.on_train_end()
-    >>> print(open(path).read().replace("\\r", ""), end="")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     logger = CSVLogger(Path(folder) / "log.csv")
+    ...     logger.on_train_begin()
+    ...     logger.on_epoch_end(0, {"loss": 0.5, "accuracy": 0.75})
+    ...     logger.on_train_end()
+    ...     print((Path(folder) / "log.csv").read_text(), end="")
     epoch,accuracy,loss,val_accuracy,val_loss
     0,0.75,0.5,NA,NA
     """
