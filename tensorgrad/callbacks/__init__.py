@@ -4,8 +4,8 @@ epoch and batch, with Keras' hooks and names.
 `History` records each epoch's logs (fit returns it); `ProgbarLogger` prints progress;
 `EarlyStopping` stops when a monitored value stops improving; `TerminateOnNaN` stops when
 the loss becomes NaN or infinite; `LambdaCallback` wraps plain functions;
-`ReduceLROnPlateau` and `LearningRateScheduler` change the learning rate; `CSVLogger`
-writes each epoch's logs to a CSV file. A callback
+`ReduceLROnPlateau` and `LearningRateScheduler` change the learning rate; `CSVLogger` and
+`TensorBoard` write each epoch's logs to a CSV file or to TensorBoard event files. A callback
 stops training by setting `self.model.stop_training = True`: fit finishes the current
 batch and stops (Keras' behaviour).
 
@@ -25,6 +25,7 @@ from tensorgrad.callbacks.lambda_callback import LambdaCallback
 from tensorgrad.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from tensorgrad.callbacks.progbar_logger import ProgbarLogger
 from tensorgrad.callbacks.stopping import EarlyStopping, TerminateOnNaN
+from tensorgrad.callbacks.tensorboard import TensorBoard
 
 __all__ = [
     "BackupAndRestore",
@@ -38,5 +39,6 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]
