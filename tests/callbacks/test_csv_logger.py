@@ -84,3 +84,49 @@ def test_csv_logger_in_fit_matches_keras(keras, tmp_path):
 def test_csv_logger_needs_on_train_begin(tmp_path):
     with pytest.raises(RuntimeError, match="before on_train_begin"):
         callbacks.CSVLogger(tmp_path / "log.csv").on_epoch_end(0, {"loss": 1.0})
+
+
+def test_csv_logger_records_the_learning_rate_like_keras(keras, tmp_path):
+    """A learning-rate callback placed first adds learning_rate to the logs the logger sees."""
+    x, y = xy()
+    ours, theirs = twin_models(keras)
+    plateau = {"monitor": "loss", "patience": 1, "factor": 0.5, "min_delta": 10.0}
+    fit = {"epochs": 3, "batch_size": 10, "verbose": 0, "shuffle": False}
+    ours.fit(
+        x,
+        y,
+        callbacks=[
+            callbacks.ReduceLROnPlateau(**plateau),
+            callbacks.CSVLogger(tmp_path / "ours.csv"),
+            callbacks.TensorBoard(tmp_path / "logs"),
+        ],
+        **fit,
+    )
+    keras_fit(
+        theirs,
+        x,
+        y,
+        callbacks=[
+            keras.callbacks.ReduceLROnPlateau(**plateau),
+            keras.callbacks.CSVLogger(tmp_path / "theirs.csv"),
+        ],
+        **fit,
+    )
+    ours_rows = [line.split(",") for line in (tmp_path / "ours.csv").read_text().splitlines()]
+    theirs_rows = [line.split(",") for line in (tmp_path / "theirs.csv").read_text().splitlines()]
+    assert ours_rows[0] == theirs_rows[0]
+    assert "val_learning_rate" in ours_rows[0]
+    column = ours_rows[0].index("learning_rate")
+    rates = [float(row[column]) for row in ours_rows[1:]]
+    assert rates == [0.1, 0.1, 0.05]  # the rate each epoch ran with, before any reduction
+    np.testing.assert_allclose(rates, [float(row[column]) for row in theirs_rows[1:]], rtol=1e-6)
+    event_accumulator = pytest.importorskip(
+        "tensorboard.backend.event_processing.event_accumulator"
+    )
+    board = event_accumulator.EventAccumulator(str(tmp_path / "logs" / "train"))
+    board.Reload()
+    # TensorBoard reads the optimizer's rate at the epoch's end, after the reduction placed
+    # before it, as Keras' TensorBoard does (it overwrites the logs' learning_rate)
+    np.testing.assert_allclose(
+        [e.value for e in board.Scalars("epoch_learning_rate")], [0.1, 0.05, 0.025], rtol=1e-6
+    )
