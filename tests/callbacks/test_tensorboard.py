@@ -281,3 +281,11 @@ def test_tensorboard_rejects_what_it_cannot_write():
     for bad in (0, "step", 1.5):
         with pytest.raises(ValueError, match="update_freq"):
             callbacks.TensorBoard(update_freq=bad)
+
+
+def test_tensorboard_writes_steps_per_second(tmp_path):
+    fit(tmp_path, epochs=2, update_freq="batch", write_steps_per_second=True)
+    train = scalars(tmp_path / "logs" / "train")
+    assert [step for step, _ in train["epoch_steps_per_second"]] == [0, 1]
+    assert [step for step, _ in train["batch_steps_per_second"]] == list(range(1, 7))
+    assert all(value > 0 for _, value in train["epoch_steps_per_second"])
