@@ -104,6 +104,24 @@ def histogram_proto(values: np.ndarray, buckets: int = 30) -> bytes:
     )
 
 
+def _graph_config(model: Any) -> dict[str, Any]:
+    """The model's config as Keras' `to_json` writes it, for TensorBoard's graph page: the
+    inputs and outputs of a functional model as [layer name, node, tensor] lists."""
+    config = serialize_model(model)
+
+    def history(spec: Any) -> Any:
+        return (
+            [history(s) for s in spec]
+            if isinstance(spec, list)
+            else spec["config"]["keras_history"]
+        )
+
+    for key in ("input_layers", "output_layers"):
+        if key in config["config"]:
+            config["config"][key] = history(config["config"][key])
+    return config
+
+
 _FILE_COUNT = itertools.count()
 
 
@@ -233,7 +251,7 @@ class TensorBoard(Callback):
         super().set_model(model)
         if self.write_graph and type(model).__name__ in ("Sequential", "Functional"):
             try:
-                config = json.dumps(serialize_model(model))
+                config = json.dumps(_graph_config(model))
             except Exception as e:  # the graph page is a nicety: never stop training for it
                 warnings.warn(
                     f"TensorBoard: the model could not be written for the graph "

@@ -289,3 +289,25 @@ def test_tensorboard_writes_steps_per_second(tmp_path):
     assert [step for step, _ in train["epoch_steps_per_second"]] == [0, 1]
     assert [step for step, _ in train["batch_steps_per_second"]] == list(range(1, 7))
     assert all(value > 0 for _, value in train["epoch_steps_per_second"])
+
+
+def test_tensorboard_graph_page_reads_the_model(tmp_path):
+    """TensorBoard's graph page turns the written config into the layers' graph."""
+    keras_util = pytest.importorskip("tensorboard.plugins.graph.keras_util")
+    inputs = layers.Input((3,))
+    hidden = layers.Dense(4, name="hidden")(inputs)
+    functional = models.Model(
+        inputs, [layers.Dense(1, name="a")(hidden), layers.Dense(2, name="b")(hidden)]
+    )
+    sequential = make_model()
+    for model in (sequential, functional):
+        board = callbacks.TensorBoard(tmp_path / model.name)
+        board.set_model(model)
+        board.on_train_end()
+        (event,) = [e for e in events(tmp_path / model.name / "train") if "value" in e]
+        config = json.loads(dict(fields(event["value"][8]))[8])
+        graph = keras_util.keras_model_to_graph_def(config)
+        names = [layer.name for layer in model.layers]
+        assert [node.name.split("/")[-1] for node in graph.node][-len(names) :] == names
+    inputs_of = {n.name.split("/")[-1]: [i.split("/")[-1] for i in n.input] for n in graph.node}
+    assert inputs_of["a"] == inputs_of["b"] == ["hidden"]
