@@ -9,9 +9,21 @@ from tensorgrad.layers.base import Layer, deserialize, serialize
 from tensorgrad.layers.core import Activation, Dense, Dropout, Flatten
 from tensorgrad.layers.input_layer import Input, InputLayer
 from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.preprocessing import (
+    CenterCrop,
+    Normalization,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 
 __all__ = [
     "Activation",
+    "CenterCrop",
     "Dense",
     "Dropout",
     "Flatten",
@@ -19,6 +31,14 @@ __all__ = [
     "InputLayer",
     "InputSpec",
     "Layer",
+    "Normalization",
+    "RandomContrast",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "Rescaling",
+    "Resizing",
     "deserialize",
     "serialize",
 ]
