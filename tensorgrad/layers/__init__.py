@@ -9,6 +9,24 @@ from tensorgrad.layers.base import Layer, deserialize, serialize
 from tensorgrad.layers.core import Activation, Dense, Dropout, Flatten
 from tensorgrad.layers.input_layer import Input, InputLayer
 from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from tensorgrad.layers.preprocessing import (
     CenterCrop,
     Normalization,
@@ -20,17 +38,26 @@ from tensorgrad.layers.preprocessing import (
     Rescaling,
     Resizing,
 )
+from tensorgrad.layers.symbolic import KerasTensor
 
 __all__ = [
     "Activation",
+    "Add",
+    "Average",
     "CenterCrop",
+    "Concatenate",
     "Dense",
+    "Dot",
     "Dropout",
     "Flatten",
     "Input",
     "InputLayer",
     "InputSpec",
+    "KerasTensor",
     "Layer",
+    "Maximum",
+    "Minimum",
+    "Multiply",
     "Normalization",
     "RandomContrast",
     "RandomFlip",
@@ -39,6 +66,15 @@ __all__ = [
     "RandomZoom",
     "Rescaling",
     "Resizing",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
     "deserialize",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
     "serialize",
+    "subtract",
 ]
