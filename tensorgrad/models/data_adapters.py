@@ -211,7 +211,21 @@ class GeneratorBatches:
         self._iterator = iter(iterable)
         self._checker = ShapeChecker(self.source, op)
         self._step = 0  # batches drawn so far, over all epochs
+        self._pending: list[Any] = []  # a batch looked at by peek, yielded first
         self.exhausted = False
+
+    def peek(self) -> Batch:
+        """The next batch, without consuming it (fit builds the model from it).
+
+        Raises:
+            ValueError: the generator yields nothing at all.
+        """
+        if not self._pending:
+            try:
+                self._pending.append(next(self._iterator))
+            except StopIteration:
+                raise ValueError(f"{self.op}: the generator yielded no batch at all") from None
+        return standardize_batch(self._pending[0], self.source, self.op, self._step)
 
     @property
     def num_steps(self) -> int | None:
@@ -227,7 +241,7 @@ class GeneratorBatches:
         limit = self.steps
         while limit is None or count < limit:
             try:
-                raw = next(self._iterator)
+                raw = self._pending.pop() if self._pending else next(self._iterator)
             except StopIteration:
                 if limit is not None or count == 0:
                     self.exhausted = True
@@ -269,6 +283,11 @@ class PyDatasetBatches:
         self._next_endless = 0  # the next index of an endless dataset, across epochs
         self.exhausted = False
 
+    def peek(self) -> Batch:
+        """The dataset's first batch (fit builds the model from it)."""
+        first = self._next_endless if self.dataset.num_batches is None else 0
+        return standardize_batch(self.dataset[first], f"{self.source}[{first}]", self.op, first)
+
     @property
     def num_steps(self) -> int:
         count = self.dataset.num_batches
@@ -300,6 +319,28 @@ class PyDatasetBatches:
         finally:
             loader.close()  # stop the workers even when the epoch is cut short
         self.dataset.on_epoch_end()
+
+
+class MappedBatches:
+    """An adapter's batches passed through `fn` (fit's checks and casts), same length."""
+
+    def __init__(self, adapter: GeneratorBatches | PyDatasetBatches, fn: Any) -> None:
+        self.adapter, self.fn = adapter, fn
+
+    @property
+    def num_steps(self) -> int | None:
+        return self.adapter.num_steps
+
+    @property
+    def exhausted(self) -> bool:
+        return self.adapter.exhausted
+
+    def __len__(self) -> int:
+        return len(self.adapter)
+
+    def __iter__(self) -> Iterator[Batch]:
+        for batch in self.adapter:
+            yield self.fn(*batch)
 
 
 def is_generator_like(x: Any) -> bool:

@@ -9,6 +9,8 @@ import os
 import numpy as np
 import pytest
 
+from tensorgrad import layers, utils
+from tensorgrad.models.sequential import Sequential
 from tensorgrad.utils import image_dataset_from_directory
 from tensorgrad.utils.image_dataset import ImageDataset
 
@@ -126,3 +128,32 @@ def test_bad_arguments(png_folder) -> None:
         image_dataset_from_directory(png_folder / "missing")
     with pytest.raises(ValueError, match="class_names"):
         image_dataset_from_directory(png_folder, class_names=["cats"])
+
+
+def test_a_small_model_learns_the_folder_through_the_pipeline_with_augmentation(png_folder) -> None:
+    train, val = image_dataset_from_directory(
+        png_folder,
+        validation_split=0.2,
+        subset="both",
+        seed=1,
+        image_size=(12, 14),
+        batch_size=32,
+        label_mode="binary",
+        verbose=False,
+    )
+    utils.set_random_seed(0)
+    model = Sequential(
+        [
+            layers.Rescaling(1 / 255, input_shape=(12, 14, 3)),
+            layers.RandomFlip("horizontal"),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="wrap"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(train, validation_data=val, epochs=5, verbose=0)
+    assert history.history["val_accuracy"][-1] >= 0.9, history.history
+    assert model.evaluate(val, verbose=0)[1] == history.history["val_accuracy"][-1]
+    assert model.predict(val).shape == (60, 1)
