@@ -62,13 +62,13 @@ def fashion():
     return x[:3000].astype("float32"), y[:3000]
 
 
-@pytest.mark.parametrize("workers", [1, 3])
-def test_pydataset_over_fashion_mnist_trains_exactly_as_the_arrays(fashion, workers) -> None:
+@pytest.mark.parametrize(("workers", "processes"), [(1, False), (3, False), (2, True)])
+def test_pydataset_over_fashion_mnist_trains_exactly_as_the_arrays(fashion, workers, processes):
     x, y = fashion
     from_arrays = fashion_model()
     h1 = from_arrays.fit(x, y, batch_size=100, epochs=2, shuffle=False, verbose=0)
     from_dataset = fashion_model()
-    dataset = ArrayDataset(x, y, 100, workers=workers)
+    dataset = ArrayDataset(x, y, 100, workers=workers, use_multiprocessing=processes)
     h2 = from_dataset.fit(dataset, epochs=2, shuffle=False, verbose=0)
     for a, b in zip(from_arrays.get_weights(), from_dataset.get_weights()):
         np.testing.assert_array_equal(a, b)

@@ -4,7 +4,10 @@ Images are (batch, height, width, channels) ("channels_last", Keras' default) or
 (height, width, channels); "channels_first" inputs are transposed to that layout and back.
 Random layers draw from a generator of their own when given `seed`, otherwise from the
 library's generator (seeded by `tensorgrad.utils.set_random_seed`), and change their input
-only when called with `training=True` (as in fit); at inference they pass it through.
+only when called with `training=True` (as in fit); at inference they pass it through. Keras'
+image layers instead augment when called directly without `training` (so that they work
+inside `tf.data.Dataset.map`); here a direct call `layer(images)` is inference, as for every
+other layer, and `layer(images, training=True)` augments.
 """
 
 from __future__ import annotations
