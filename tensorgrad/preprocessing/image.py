@@ -98,12 +98,14 @@ class ImageDataGenerator:
             zoom_range = [zoom_range[0], zoom_range[1]]
         else:
             raise ValueError(
-                f"ImageDataGenerator: zoom_range must be a number or [lower, upper], got {zoom_range!r}"
+                "ImageDataGenerator: zoom_range must be a number or [lower, upper], "
+                f"got {zoom_range!r}"
             )
         self.zoom_range = zoom_range
         if fill_mode not in image_ops.FILL_MODES:
             raise ValueError(
-                f"ImageDataGenerator: fill_mode must be one of {image_ops.FILL_MODES}, got {fill_mode!r}"
+                f"ImageDataGenerator: fill_mode must be one of {image_ops.FILL_MODES}, "
+                f"got {fill_mode!r}"
             )
         self.fill_mode = fill_mode
         self.cval = float(cval)
@@ -113,7 +115,8 @@ class ImageDataGenerator:
         self.preprocessing_function = preprocessing_function
         if data_format not in (None, "channels_last"):
             raise ValueError(
-                f"ImageDataGenerator: only data_format='channels_last' is supported, got {data_format!r}"
+                "ImageDataGenerator: only data_format='channels_last' is supported, "
+                f"got {data_format!r}"
             )
         self.dtype = np.dtype(dtype)
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad.engine import random
 from tensorgrad.engine.ops import image as image_ops
 from tensorgrad.utils import image_utils
 from tensorgrad.utils.py_dataset import PyDataset
@@ -114,7 +115,7 @@ def index_directory(
             names = [str(label) for label in sorted(set(label_array.tolist()))]
     if shuffle:
         if seed is None:
-            seed = int(np.random.default_rng().integers(1_000_000))
+            seed = int(random.generator().integers(1_000_000))  # set_random_seed repeats it
         np.random.RandomState(seed).shuffle(paths)
         if label_array is not None:
             np.random.RandomState(seed).shuffle(label_array)
@@ -308,7 +309,8 @@ def image_dataset_from_directory(
         raise ValueError(f"{name}: image_size must be (height, width), got {image_size!r}")
     if interpolation not in image_ops.INTERPOLATIONS:
         raise ValueError(
-            f"{name}: interpolation must be one of {image_ops.INTERPOLATIONS}, got {interpolation!r}"
+            f"{name}: interpolation must be one of {image_ops.INTERPOLATIONS}, "
+            f"got {interpolation!r}"
         )
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(
@@ -334,7 +336,7 @@ def image_dataset_from_directory(
     if labels is None or label_mode is None:
         label_mode = None
     if seed is None:
-        seed = int(np.random.default_rng().integers(1_000_000))
+        seed = int(random.generator().integers(1_000_000))  # set_random_seed repeats it
 
     paths, label_array, names = index_directory(
         directory, labels, class_names, shuffle, seed, follow_links

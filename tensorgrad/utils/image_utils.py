@@ -171,7 +171,7 @@ def save_img(
 
 def smart_resize(x: Any, size: tuple[int, int], interpolation: str = "bilinear") -> np.ndarray:
     """Resizes an image (or batch) to `size` without distorting it: crops the largest centred
-    window of the target's aspect ratio, then resizes (as `keras.preprocessing.image.smart_resize`)."""
+    window of the target's aspect ratio, then resizes (as Keras' `smart_resize`)."""
     from tensorgrad.engine.ops import image as image_ops
 
     array = np.asarray(x, dtype="float32")

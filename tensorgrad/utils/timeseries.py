@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad.engine import random
 from tensorgrad.utils.py_dataset import PyDataset
 
 __all__ = ["TimeseriesDataset", "timeseries_dataset_from_array"]
@@ -150,7 +151,7 @@ def timeseries_dataset_from_array(
         )
     if shuffle:
         if seed is None:
-            seed = int(np.random.default_rng().integers(1_000_000))
+            seed = int(random.generator().integers(1_000_000))  # set_random_seed repeats it
         np.random.RandomState(seed).shuffle(starts)
     return TimeseriesDataset(
         data, targets, starts + start, sequence_length, sampling_rate, batch_size, workers=workers

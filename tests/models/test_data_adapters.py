@@ -179,7 +179,8 @@ def test_inconsistent_shapes_name_the_step_and_both_shapes() -> None:
     adapter = get_adapter(changing(), op="fit")
     with pytest.raises(
         ValueError,
-        match=r"fit: the generator gave x of shape \(4, 5\) at step 3, but x of shape \(4, 3\) at step 0",
+        match=r"fit: the generator gave x of shape \(4, 5\) at step 3, "
+        r"but x of shape \(4, 3\) at step 0",
     ):
         list(adapter)
     labels = iter([(np.zeros((4, 3)), np.zeros((4, 1))), (np.zeros((4, 3)), np.zeros((4, 2)))])

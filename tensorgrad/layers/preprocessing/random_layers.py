@@ -237,7 +237,8 @@ class RandomContrast(RandomImageLayer):
         self.factor = symmetric_factor("RandomContrast", "factor", factor, (0.0, 1.0))
         if len(value_range) != 2 or value_range[0] >= value_range[1]:
             raise ValueError(
-                f"RandomContrast: value_range must be (min, max) with min < max, got {value_range!r}"
+                "RandomContrast: value_range must be (min, max) with min < max, "
+                f"got {value_range!r}"
             )
         self.value_range = (float(value_range[0]), float(value_range[1]))
 
