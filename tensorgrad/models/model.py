@@ -32,6 +32,7 @@ from tensorgrad.models import data, data_adapters, saving
 from tensorgrad.models.compile_utils import CompileLoss, CompileMetrics
 from tensorgrad.models.summary import print_summary
 from tensorgrad.utils import nest
+from tensorgrad.utils.py_dataset import PyDataset
 
 
 class Model(Layer):
@@ -833,17 +834,68 @@ class Model(Layer):
         return self.predict(x, batch_size=batch_size, verbose=verbose)
 
     # ----- the first edition's spellings -----
-    def fit_generator(self, generator: Any, *args: Any, **kwargs: Any) -> History:
-        """Keras 2's name for `fit` on a generator: `fit(generator, ...)`."""
-        return self.fit(generator, *args, **kwargs)
+    def fit_generator(
+        self,
+        generator: Any,
+        steps_per_epoch: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = 1,
+        callbacks: Sequence[Callback] | None = None,
+        validation_data: Any = None,
+        validation_steps: int | None = None,
+        validation_freq: int = 1,
+        class_weight: Mapping[Any, float] | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        shuffle: bool = True,
+        initial_epoch: int = 0,
+    ) -> History:
+        """Keras 2's `fit` on a generator or Sequence, with its positional order; workers,
+        use_multiprocessing and max_queue_size apply to a PyDataset (Keras 3 keeps them on
+        the dataset)."""
+        _loading_options(generator, max_queue_size, workers, use_multiprocessing)
+        return self.fit(
+            generator,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_freq=validation_freq,
+        )
 
-    def evaluate_generator(self, generator: Any, *args: Any, **kwargs: Any) -> Any:
-        """Keras 2's name for `evaluate` on a generator."""
-        return self.evaluate(generator, *args, **kwargs)
+    def evaluate_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: int | str = 0,
+    ) -> Any:
+        """Keras 2's `evaluate` on a generator or Sequence, with its positional order."""
+        _loading_options(generator, max_queue_size, workers, use_multiprocessing)
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
-    def predict_generator(self, generator: Any, *args: Any, **kwargs: Any) -> Any:
-        """Keras 2's name for `predict` on a generator."""
-        return self.predict(generator, *args, **kwargs)
+    def predict_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: int | str = 0,
+    ) -> Any:
+        """Keras 2's `predict` on a generator or Sequence, with its positional order."""
+        _loading_options(generator, max_queue_size, workers, use_multiprocessing)
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     # ----- description -----
     def summary(
@@ -875,6 +927,13 @@ def _as_tensors(x: Any) -> Any:
 def _batch_len(x: Any) -> int:
     first = x if type(x) is np.ndarray else nest.flatten(x)[0]
     return len(first)
+
+
+def _loading_options(data: Any, max_queue_size: int, workers: int, processes: bool) -> None:
+    """Keras 2's loading arguments of fit_generator and friends, set on a PyDataset."""
+    if isinstance(data, PyDataset) and (workers, processes, max_queue_size) != (1, False, 10):
+        data.workers, data.use_multiprocessing = workers, processes
+        data.max_queue_size = max_queue_size
 
 
 def _num_steps(batches: Any) -> int | None:

@@ -220,3 +220,15 @@ def test_bad_input_fails_before_training_or_names_the_step() -> None:
         model.fit(ArrayDataset(x, labels, 50), validation_split=0.2, verbose=0)
     with pytest.raises(ValueError, match="the generator yielded no batch at all"):
         model.fit(iter([]), verbose=0)
+
+
+def test_first_edition_generator_calls_with_their_positional_order() -> None:
+    x, labels = blobs(200)
+    model = small_model()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit_generator(batches_of(x, labels, 50, repeat=6), 4, 3, 0)
+    assert len(history.history["loss"]) == 3
+    dataset = ArrayDataset(x, labels, 50)
+    loss, accuracy = model.evaluate_generator(dataset, 4, None, 10, 2)
+    assert dataset.workers == 2 and (loss, accuracy) == tuple(model.evaluate(x, labels, 50, 0))
+    assert model.predict_generator(dataset, 4).shape == (200, 3)
