@@ -100,18 +100,20 @@ def coordinates_plan(
         r0, c0 = r0.astype(np.int64), c0.astype(np.int64)
         row_taps = [(r0, 1.0 - dr), (r0 + 1, dr)]
         col_taps = [(c0, 1.0 - dc), (c0 + 1, dc)]
+    # each tap's fixed index is computed once, not once per pair of taps
+    fixed_rows = [(fix_index(r, height, fill_mode), wr) for r, wr in row_taps]
+    fixed_cols = [(fix_index(c, width, fill_mode), wc) for c, wc in col_taps]
     indices, weights = [], []
     outside = np.zeros(rows.shape) if fill_mode == "constant" else None
-    for r, wr in row_taps:
-        r, r_in = fix_index(r, height, fill_mode)
-        for c, wc in col_taps:
-            c, c_in = fix_index(c, width, fill_mode)
+    for (r, r_in), wr in fixed_rows:
+        r_offset = r * width
+        for (c, c_in), wc in fixed_cols:
             w = np.ones(rows.shape) if wr is None else wr * wc
             if outside is not None:
                 valid = r_in & c_in
                 outside += np.where(valid, 0.0, w)
                 w = np.where(valid, w, 0.0)
-            indices.append(r * width + c)
+            indices.append(r_offset + c)
             weights.append(w)
     fill = None
     if outside is not None and fill_value != 0 and outside.any():
@@ -171,14 +173,21 @@ class Resample(Function):
         plan = self.plan
         n, height, width, channels = x.shape
         self.x_shape = x.shape
-        flat = x.reshape(n, height * width, channels)
         per_image = plan.index.shape[0] != 1
-        rows = np.arange(n)[:, None] if per_image else slice(None)
+        if per_image:  # one gather per tap from all images' pixels, by flat row index
+            flat = x.reshape(n * height * width, channels)
+            offsets = (np.arange(n) * (height * width))[:, None]
+        else:
+            flat = x.reshape(n, height * width, channels)
+        weight = plan.weight.astype(x.dtype)
         out = None
         for k in range(plan.index.shape[-1]):
-            taken = flat[rows, plan.index[..., k]] if per_image else flat[:, plan.index[0, :, k]]
-            term = taken * plan.weight[..., k, None].astype(x.dtype)
-            out = term if out is None else out + term
+            if per_image:
+                taken = np.take(flat, plan.index[..., k] + offsets, axis=0)
+            else:
+                taken = np.take(flat, plan.index[0, :, k], axis=1)
+            taken *= weight[..., k, None]
+            out = taken if out is None else np.add(out, taken, out=out)
         if plan.fill is not None:
             out += plan.fill.astype(x.dtype)
         return out.reshape((n,) + plan.out_hw + (channels,))
