@@ -21,6 +21,7 @@ import numpy as np
 
 from tensorgrad import metrics as metrics_module
 from tensorgrad import optimizers as optimizers_module
+from tensorgrad import saving
 from tensorgrad.callbacks import Callback, CallbackList, History
 from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import default_float
@@ -28,7 +29,7 @@ from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_spec import InputSpec, format_shape
 from tensorgrad.layers.symbolic import is_shape
-from tensorgrad.models import data, data_adapters, saving
+from tensorgrad.models import data, data_adapters
 from tensorgrad.models.compile_utils import CompileLoss, CompileMetrics
 from tensorgrad.models.summary import print_summary
 from tensorgrad.utils import nest
@@ -314,6 +315,8 @@ class Model(Layer):
 
     def _targets_list(self, y: Any, op: str, names: list[str]) -> list[Any]:
         """The targets as one entry per output, from an array, a list or a dict by name."""
+        if len(names) == 1 and type(y) is np.ndarray:
+            return [y]
         if len(names) == 1:
             if isinstance(y, Mapping) and len(y) == 1:
                 return list(y.values())
@@ -419,9 +422,12 @@ class Model(Layer):
         """
         names = self.compiled_loss.names or [self.name]
         y_list = self._targets_list(y, "compute_loss", names)
-        pred_list = nest.flatten(y_pred)
-        if isinstance(y_pred, Mapping):
+        if type(y_pred) is Tensor:
+            pred_list = [y_pred]
+        elif isinstance(y_pred, Mapping):
             pred_list = [y_pred[n] for n in names]
+        else:
+            pred_list = nest.flatten(y_pred)
         sw = sample_weight
         if sw is not None and not isinstance(sw, list):
             sw = [sw] * len(names)
@@ -440,7 +446,10 @@ class Model(Layer):
         """Update compile's metrics with a batch; the running values of every metric."""
         names = self.compiled_loss.names or [self.name]
         y_list = self._targets_list(y, "compute_metrics", names)
-        pred = [y_pred[n] for n in names] if isinstance(y_pred, Mapping) else nest.flatten(y_pred)
+        if type(y_pred) is Tensor:
+            pred = [y_pred]
+        else:
+            pred = [y_pred[n] for n in names] if isinstance(y_pred, Mapping) else nest.flatten(y_pred)
         sw = sample_weight
         if sw is not None and not isinstance(sw, list):
             sw = [sw] * len(names)

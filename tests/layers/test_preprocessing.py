@@ -182,7 +182,7 @@ def test_normalization_weights_save_and_load(tmp_path) -> None:
     model.layers[0].adapt(np.random.default_rng(1).normal(5, 3, (40, 3)))
     model.compile("sgd", "mse")
     model.save(tmp_path / "m.tensorgrad")
-    loaded = tg.models.saving.load_model(tmp_path / "m.tensorgrad")
+    loaded = tg.models.load_model(tmp_path / "m.tensorgrad")
     x = np.random.default_rng(2).normal(5, 3, (4, 3)).astype(np.float32)
     np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6)
     with pytest.raises(ValueError, match="call adapt"):
