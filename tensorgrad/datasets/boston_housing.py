@@ -18,7 +18,9 @@ NAME = "boston_housing"
 MIRRORS: tuple[str, ...] = ("https://storage.googleapis.com/tensorflow/tf-keras-datasets/",)
 # The SHA-256 Keras verifies for this file (keras/src/datasets/boston_housing.py).
 FILE = WholeFile(
-    "boston_housing.npz", "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5"
+    "boston_housing.npz",
+    "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5",
+    max_bytes=1 << 20,  # the file is about 56 KiB
 )
 
 

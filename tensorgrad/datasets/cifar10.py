@@ -18,7 +18,9 @@ NAME = "cifar10"
 MIRRORS: tuple[str, ...] = ("https://www.cs.toronto.edu/~kriz/",)
 # The SHA-256 Keras verifies for this archive (keras/src/datasets/cifar10.py).
 FILE = WholeFile(
-    "cifar-10-python.tar.gz", "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
+    "cifar-10-python.tar.gz",
+    "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    max_bytes=200 << 20,  # the archive is about 163 MiB
 )
 TRAIN = [f"cifar-10-batches-py/data_batch_{i}" for i in range(1, 6)]
 TEST = ["cifar-10-batches-py/test_batch"]

@@ -17,7 +17,9 @@ NAME = "cifar100"
 MIRRORS: tuple[str, ...] = ("https://www.cs.toronto.edu/~kriz/",)
 # The SHA-256 Keras verifies for this archive (keras/src/datasets/cifar100.py).
 FILE = WholeFile(
-    "cifar-100-python.tar.gz", "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7"
+    "cifar-100-python.tar.gz",
+    "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7",
+    max_bytes=200 << 20,  # the archive is about 161 MiB
 )
 
 

@@ -27,10 +27,12 @@ __all__ = ["WholeFile", "fetch_file"]
 
 @dataclass(frozen=True)
 class WholeFile:
-    """A dataset file checked as a whole: its name and the SHA-256 of its bytes."""
+    """A dataset file checked as a whole: its name, the SHA-256 of its bytes, and the most
+    bytes a download may bring (a mirror sending more is cut off: not the file)."""
 
     name: str
     sha256: str
+    max_bytes: int = 1 << 30
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -68,7 +70,7 @@ def _download(url: str, dest: Path, spec: WholeFile, timeout: float) -> None:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
-                cache._copy(response, out, f"Downloading {dest.name}", total)
+                cache._copy(response, out, f"Downloading {dest.name}", total, spec.max_bytes, url)
             out.flush()
             os.fsync(out.fileno())
         _verify(tmp, spec, url, "the download was discarded")
@@ -92,20 +94,22 @@ def fetch_file(
         CorruptFileError: the file found or downloaded does not have the expected SHA-256.
         DatasetNotFoundError: nowhere to be found nor downloaded; lists every place tried.
     """
-    dirs = cache._search_dirs(name, path)
-    for where, directory in dirs:
-        candidate = directory / spec.name
-        if candidate.is_file():
-            _verify(candidate, spec, str(candidate), cache._advice(where))
-            return candidate
+    skipped = cache._Skipped()
+    dirs = cache._search_dirs(name, path, skipped)
+    for where, candidate in cache._candidates(spec, dirs, skipped):  # type: ignore[arg-type]
+        _verify(candidate, spec, str(candidate), cache._advice(where))
+        return candidate
     attempts: list[tuple[str, str]] = []
+    corrupt: list[str] = []
     dest = cache.cache_dir(name) / spec.name
     for mirror in mirrors:
         url = mirror + spec.name
         try:
             _download(url, dest, spec, timeout)
             return dest
-        except (OSError, HTTPException, ValueError) as error:
+        except (OSError, HTTPException, ValueError) as error:  # ValueError: CorruptFileError
             attempts.append((url, cache._reason(error, url)))
+            if isinstance(error, cache.CorruptFileError) and not corrupt:
+                corrupt.append(spec.name)
     dataset = cache.Dataset(name, (spec,), mirrors)  # type: ignore[arg-type]
-    raise cache._not_found(dataset, [spec], dirs, attempts)  # type: ignore[list-item]
+    raise cache._not_found(dataset, [spec], dirs, attempts, skipped, corrupt)  # type: ignore[list-item]
