@@ -100,8 +100,8 @@ def _features(shapes: Any) -> Any:
 class ShapeChecker:
     """Checks that every batch has the structure and feature shapes of the first one."""
 
-    def __init__(self, source: str, op: str) -> None:
-        self.source, self.op = source, op
+    def __init__(self, source: str, op: str, unit: str = "step") -> None:
+        self.source, self.op, self.unit = source, op, unit  # unit: "step", or "batch" (index)
         self.first: tuple[Any, ...] | None = None
 
     def check(self, batch: Batch, step: int) -> None:
@@ -110,8 +110,8 @@ class ShapeChecker:
         for name, part in zip(("x", "y"), shapes):
             if isinstance(part, tuple) and len(part) == 0:
                 raise ValueError(
-                    f"{self.op}: {self.source} gave a scalar {name} at step {step}; batches "
-                    "need a batch axis first"
+                    f"{self.op}: {self.source} gave a scalar {name} at {self.unit} {step}; "
+                    "batches need a batch axis first"
                 )
         if self.first is None:
             self.first = (step, shapes, features)
@@ -120,10 +120,10 @@ class ShapeChecker:
         for i, name in enumerate(("x", "y", "sample_weight")):
             if features[i] != first_features[i]:
                 raise ValueError(
-                    f"{self.op}: {self.source} gave {name} of shape {shapes[i]} at step {step}, "
-                    f"but {name} of shape {first_shapes[i]} at step {first_step}; every batch "
-                    "must have the same shape after the batch axis (only the number of "
-                    "samples may change)"
+                    f"{self.op}: {self.source} gave {name} of shape {shapes[i]} at {self.unit} "
+                    f"{step}, but {name} of shape {first_shapes[i]} at {self.unit} {first_step}; "
+                    "every batch must have the same shape after the batch axis (only the "
+                    "number of samples may change)"
                 )
 
 
@@ -279,7 +279,7 @@ class PyDatasetBatches:
             raise ValueError(f"{op}: {type(dataset).__name__} has no batches (len() is 0)")
         self.shuffle = bool(shuffle) and count is not None
         self.source = f"{type(dataset).__name__}"
-        self._checker = ShapeChecker(self.source, op)
+        self._checker = ShapeChecker(self.source, op, unit="batch")
         self._next_endless = 0  # the next index of an endless dataset, across epochs
         self.exhausted = False
 

@@ -196,3 +196,16 @@ def test_y_beside_a_dataset_is_refused() -> None:
     with pytest.raises(ValueError, match="steps_per_epoch must be a positive integer"):
         get_adapter(Numbered(), steps=0)
     assert get_adapter(np.zeros((3, 2))) is None  # arrays are batched elsewhere
+
+
+def test_a_pydataset_with_inconsistent_shapes_names_the_batch_index() -> None:
+    class Uneven(Numbered):
+        def __getitem__(self, index):
+            x, y, _ = super().__getitem__(index)
+            return (x[:, :2], y) if index == 4 else (x, y)
+
+    with pytest.raises(
+        ValueError,
+        match=r"Uneven gave x of shape \(2, 2\) at batch 4, but x of shape \(2, 3\) at batch 0",
+    ):
+        list(get_adapter(Uneven(), shuffle=False))
