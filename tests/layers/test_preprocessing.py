@@ -44,11 +44,13 @@ def keras():
 def test_random_layers_are_identity_at_inference_and_change_images_in_training(make) -> None:
     x = _images()
     layer = make(seed=1)
-    assert np.array_equal(layer(x).data, x)
     assert np.array_equal(layer(x, training=False).data, x)
+    model = Sequential([layers.Input(shape=x.shape[1:]), layer])
+    assert np.array_equal(model.predict(x), x) and np.array_equal(model(x).data, x)
     out = layer(x, training=True).data
     assert out.shape == x.shape and out.dtype == np.float32
     assert not np.allclose(out, x)
+    assert not np.allclose(layer(x).data, x)  # as Keras: a direct call augments
 
 
 @pytest.mark.parametrize("make", RANDOM_LAYERS)

@@ -4,10 +4,9 @@ Images are (batch, height, width, channels) ("channels_last", Keras' default) or
 (height, width, channels); "channels_first" inputs are transposed to that layout and back.
 Random layers draw from a generator of their own when given `seed`, otherwise from the
 library's generator (seeded by `tensorgrad.utils.set_random_seed`), and change their input
-only when called with `training=True` (as in fit); at inference they pass it through. Keras'
-image layers instead augment when called directly without `training` (so that they work
-inside `tf.data.Dataset.map`); here a direct call `layer(images)` is inference, as for every
-other layer, and `layer(images, training=True)` augments.
+in training only. As in Keras, a direct call that does not say (`layer(images)`) augments,
+so the layers work on their own in a data pipeline; inside a model, fit trains
+(augmenting) while evaluate, predict and `model(x)` pass images through unchanged.
 """
 
 from __future__ import annotations
@@ -115,6 +114,8 @@ class ImageLayer(Layer):
 
 class RandomImageLayer(ImageLayer):
     """Base of the random augmentation layers: a seed, and identity outside training."""
+
+    _training_if_unset = True  # Keras: a direct call augments unless training=False
 
     def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
