@@ -243,3 +243,23 @@ def test_the_keras_namespace():
         assert hasattr(keras, module), module
     assert keras.models.Model is keras.Model
     assert float(keras.ops.convert_to_numpy(keras.ops.mean(keras.ops.ones((2, 2))))) == 1.0
+
+
+class Scalar(layers.Layer):
+    def build(self, input_shape):
+        self.c = self.add_weight(shape=(), initializer="ones", name="c")
+
+    def call(self, inputs):
+        return inputs * self.c
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def test_a_weight_of_shape_empty_tuple_saves_and_loads(tmp_path):
+    inputs = keras.Input(shape=(2,))
+    model = keras.Model(inputs, Scalar(name="scalar")(inputs))
+    model.compile("sgd", "mse")
+    model.save(tmp_path / "scalar.tensorgrad")
+    loaded = keras.models.load_model(tmp_path / "scalar.tensorgrad", custom_objects={"Scalar": Scalar})
+    assert loaded.get_layer("scalar").c.shape == ()
