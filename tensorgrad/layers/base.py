@@ -469,6 +469,7 @@ class Layer:
         Unknown sizes (None) are tried at two lengths; the output axes that follow them are
         reported as None. Layers whose shapes follow a formula override this with it.
         """
+
         def probe(size: int) -> Any:
             def zeros(shape: tuple[Any, ...]) -> np.ndarray:
                 dims = (1,) + tuple(size if d is None else d for d in shape[1:])

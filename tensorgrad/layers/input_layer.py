@@ -114,7 +114,11 @@ def Input(
         raise ValueError("Input: sparse inputs are not supported; give dense arrays")
     kwargs.pop("sparse", None)
     layer = InputLayer(
-        shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape,
+        shape=shape,
+        batch_size=batch_size,
+        dtype=dtype,
+        name=name,
+        batch_shape=batch_shape,
         **kwargs,
     )
     return layer.output

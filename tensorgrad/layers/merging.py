@@ -33,8 +33,10 @@ class _Merge(Layer):
     supports_masking = True
 
     def _check_inputs(self, input_shape: Any) -> list[tuple[Any, ...]]:
-        if not isinstance(input_shape, (list, tuple)) or len(input_shape) < 2 or not all(
-            isinstance(s, (list, tuple)) for s in input_shape
+        if (
+            not isinstance(input_shape, (list, tuple))
+            or len(input_shape) < 2
+            or not all(isinstance(s, (list, tuple)) for s in input_shape)
         ):
             raise ValueError(
                 f'{type(self).__name__} layer "{self.name}": expects a list of at least 2 '
@@ -126,9 +128,7 @@ class Average(_Merge):
     """The element-wise mean of the inputs."""
 
     def call(self, inputs: Sequence[Tensor]) -> Tensor:
-        return elementwise.multiply(
-            functools.reduce(elementwise.add, inputs), 1.0 / len(inputs)
-        )
+        return elementwise.multiply(functools.reduce(elementwise.add, inputs), 1.0 / len(inputs))
 
 
 class Concatenate(Layer):
@@ -150,8 +150,10 @@ class Concatenate(Layer):
         self.compute_output_shape(input_shape)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        if not isinstance(input_shape, (list, tuple)) or len(input_shape) < 1 or not all(
-            isinstance(s, (list, tuple)) for s in input_shape
+        if (
+            not isinstance(input_shape, (list, tuple))
+            or len(input_shape) < 1
+            or not all(isinstance(s, (list, tuple)) for s in input_shape)
         ):
             raise ValueError(
                 f'Concatenate layer "{self.name}": expects a list of inputs, got {input_shape!r}'

@@ -254,7 +254,9 @@ class Model(Layer):
         layers = [layer for layer in self.layers if type(layer).__name__ != "InputLayer"]
         return bool(layers) and layers[0]._autocast
 
-    def _prepare_x(self, x: Any, op: str, warn: bool = True, stacklevel: int = 4) -> tuple[Any, bool]:
+    def _prepare_x(
+        self, x: Any, op: str, warn: bool = True, stacklevel: int = 4
+    ) -> tuple[Any, bool]:
         """x checked, float arrays cast once, and the model built for it; (x, warned).
 
         `stacklevel` places a warning at the user's call (predict -> here -> the check).
@@ -344,7 +346,12 @@ class Model(Layer):
         return list(y)
 
     def _prepare(
-        self, x: Any, y: Any, op: str, warn: bool = True, sample_weight: Any = None,
+        self,
+        x: Any,
+        y: Any,
+        op: str,
+        warn: bool = True,
+        sample_weight: Any = None,
         class_weight: Any = None,
     ) -> tuple[Any, list[np.ndarray], list[Any] | None, bool]:
         """x, the targets per output and the sample weights per output, all checked."""
@@ -352,8 +359,10 @@ class Model(Layer):
         names, shapes, _ = self._outputs_info(x)
         if y is None:
             raise ValueError(f"{op}: y is missing")
-        y_flat = [data.as_array(t, f"y[{n!r}]" if len(names) > 1 else "y", op)
-                  for t, n in zip(self._targets_list(y, op, names), names)]
+        y_flat = [
+            data.as_array(t, f"y[{n!r}]" if len(names) > 1 else "y", op)
+            for t, n in zip(self._targets_list(y, op, names), names)
+        ]
         named = data.named_arrays(x, "x") + [
             (f"y[{n!r}]" if len(names) > 1 else "y", t) for n, t in zip(names, y_flat)
         ]
@@ -373,7 +382,11 @@ class Model(Layer):
         return x, y_flat, weights, warned
 
     def _sample_weights(
-        self, sample_weight: Any, class_weight: Any, y_flat: list[np.ndarray], names: list[str],
+        self,
+        sample_weight: Any,
+        class_weight: Any,
+        y_flat: list[np.ndarray],
+        names: list[str],
         op: str,
     ) -> list[Any] | None:
         """One weight array per output (or None), from sample_weight and class_weight."""
@@ -449,7 +462,9 @@ class Model(Layer):
         if type(y_pred) is Tensor:
             pred = [y_pred]
         else:
-            pred = [y_pred[n] for n in names] if isinstance(y_pred, Mapping) else nest.flatten(y_pred)
+            pred = (
+                [y_pred[n] for n in names] if isinstance(y_pred, Mapping) else nest.flatten(y_pred)
+            )
         sw = sample_weight
         if sw is not None and not isinstance(sw, list):
             sw = [sw] * len(names)
@@ -600,7 +615,9 @@ class Model(Layer):
                 validation = (x_val, y_val, sw_val)
         elif validation_split:
             n = len(nest.flatten(x)[0])
-            (x, y, weights), validation = data.split_validation((x, y, weights), validation_split, n)
+            (x, y, weights), validation = data.split_validation(
+                (x, y, weights), validation_split, n
+            )
         if batches is None:
             self._build_compiled(x, y)
             batches = self._epoch_batches(x, y, weights, batch_size, bool(shuffle), steps_per_epoch)
