@@ -239,6 +239,17 @@ class Conv(BaseConv):
                 self.dilation_rate[0],
                 self.groups,
             )
+        elif self.activation is activations.relu:  # the common case, fused into the op
+            return conv_ops.conv2d(
+                inputs,
+                self.kernel,
+                self.bias,
+                self.strides,
+                self.padding,
+                self.dilation_rate,
+                self.groups,
+                fused_relu=True,
+            )
         else:
             out = conv_ops.conv2d(
                 inputs,

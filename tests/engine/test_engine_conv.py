@@ -82,6 +82,8 @@ CONV2D = [
     ((2, 6, 6, 4), (3, 3, 1, 8), 2, "same", 1, 4),  # one channel per group
     ((2, 6, 7, 3), (3, 3, 3, 2), 1, ((1, 2), (0, 3)), 1, 1),  # explicit padding
     ((1, 5, 5, 1), (5, 5, 1, 1), 1, "valid", 1, 1),  # the kernel covers the image
+    ((2, 6, 7, 9), (3, 3, 9, 4), 2, "same", 1, 1),  # 8+ channels: im2col by strided view
+    ((2, 6, 6, 8), (3, 2, 8, 4), 1, "valid", (1, 2), 1),
 ]
 
 
@@ -106,6 +108,25 @@ def test_conv2d_agrees_with_torch(xs, ks, strides, padding, dilation, groups, bi
         return nhwc(y)
 
     agree(name, ours, ref, arrays)
+
+
+@pytest.mark.parametrize("channels", [2, 9])
+def test_conv2d_with_fused_relu_agrees_with_torch(channels):
+    rng = rng_for(f"fused{channels}")
+    arrays = [
+        rng.standard_normal((2, 7, 6, channels)),
+        rng.standard_normal((3, 3, channels, 4)),
+        rng.standard_normal(4),
+    ]
+
+    def ours(x, k, b):
+        return tg.conv2d(x, k, b, 2, "same", fused_relu=True)
+
+    def ref(x, k, b):
+        pads = (0, 1, 1, 1)  # 'same' for kernel 3, stride 2: width 6 -> (0, 1), height 7 -> (1, 1)
+        return nhwc(torch.relu(F.conv2d(F.pad(nchw(x), pads), k.permute(3, 2, 0, 1), b, stride=2)))
+
+    agree(f"fused{channels}", ours, ref, arrays)
 
 
 def test_conv2d_same_stride_2_differs_from_torch_symmetric_padding():

@@ -162,9 +162,34 @@ def col2im(
     return image
 
 
+def im2col(
+    xp: np.ndarray,
+    kernel: Sequence[int],
+    out: Sequence[int],
+    strides: Sequence[int],
+    dilation: Sequence[int],
+) -> np.ndarray:
+    """Every receptive field of the padded images as a row: (n * oh * ow, kh * kw * c).
+
+    Few channels (a first layer's 1 or 3) make NumPy's strided copy slow, element by
+    element; copying one shifted slice per kernel offset is then about 3x faster.
+    """
+    n, c = xp.shape[0], xp.shape[3]
+    (kh, kw), (oh, ow), (sh, sw), (dh, dw) = kernel, out, strides, dilation
+    if c >= 8:
+        return windows(xp, kernel, out, strides, dilation).reshape(n * oh * ow, kh * kw * c)
+    cols = np.empty((n, oh, ow, kh, kw, c), dtype=xp.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            cols[:, :, :, i, j] = xp[:, rows, j * dw : j * dw + sw * (ow - 1) + 1 : sw]
+    return cols.reshape(n * oh * ow, kh * kw * c)
+
+
 class Conv2D(Function):
-    def __init__(self, pads, strides, dilation, groups):
+    def __init__(self, pads, strides, dilation, groups, relu=False):
         self.pads, self.strides, self.dilation, self.groups = pads, strides, dilation, groups
+        self.relu = relu
 
     def forward(self, x, w, b=None):
         kh, kw, cg, o = w.shape
@@ -173,25 +198,30 @@ class Conv2D(Function):
             output_size(x.shape[1], kh, self.strides[0], self.dilation[0], self.pads[0]),
             output_size(x.shape[2], kw, self.strides[1], self.dilation[1], self.pads[1]),
         )
-        view = windows(xp, (kh, kw), (oh, ow), self.strides, self.dilation)
         n, g = x.shape[0], self.groups
         if g == 1:
-            cols = view.reshape(n * oh * ow, kh * kw * cg)  # the one copy: im2col
+            cols = im2col(xp, (kh, kw), (oh, ow), self.strides, self.dilation)  # the one copy
             out = cols @ w.reshape(-1, o)
         else:
             # (m, kh*kw, g, cg) -> (g, m, kh*kw*cg): each group's receptive fields as rows.
+            view = windows(xp, (kh, kw), (oh, ow), self.strides, self.dilation)
             cols = view.reshape(n * oh * ow, kh * kw, g, cg).transpose(2, 0, 1, 3)
             cols = cols.reshape(g, n * oh * ow, kh * kw * cg)
             wg = w.reshape(kh * kw * cg, g, o // g).transpose(1, 0, 2)
             out = (cols @ wg).transpose(1, 0, 2).reshape(n * oh * ow, o)
         if b is not None:
             out += b
+        if self.relu:
+            np.maximum(out, 0, out=out)  # in place, in the same op: no second array
+            self.out = out
         self.cols, self.w, self.x_shape, self.xp_shape = cols, w, x.shape, xp.shape
         return out.reshape(n, oh, ow, o)
 
     def backward(self, grad):
         need = self.needs_input_grad
         w, cols, g = self.w, self.cols, self.groups
+        if self.relu:
+            grad = grad * (self.out.reshape(grad.shape) > 0)
         kh, kw, cg, o = w.shape
         n, oh, ow, _ = grad.shape
         g2 = grad.reshape(-1, o)
@@ -232,6 +262,7 @@ def conv2d(
     padding: Any = "valid",
     dilation: Any = 1,
     groups: int = 1,
+    fused_relu: bool = False,
 ) -> Tensor:
     """2-D cross-correlation of NHWC images with a (kh, kw, in / groups, out) kernel.
 
@@ -244,6 +275,8 @@ def conv2d(
             ((top, bottom), (left, right)).
         groups: in_channels and out_channels are split into this many groups, each
             convolved with its own part of the kernel.
+        fused_relu: apply max(., 0) to the result within the op (what Conv2D(...,
+            activation="relu") does): one array and one pass fewer than relu(conv2d(...)).
 
     Returns:
         (batch, out_height, out_width, out_channels).
@@ -272,7 +305,9 @@ def conv2d(
         raise ValueError(f"{op}: bias must have shape ({o},), got {inputs[2].shape}")
     pads = conv_padding(padding, tx.shape[1:3], (kh, kw), strides, dilation, op)
     check_window(op, tx.shape[1:3], (kh, kw), dilation, pads)
-    return Conv2D.apply(*inputs, pads=pads, strides=strides, dilation=dilation, groups=groups)
+    return Conv2D.apply(
+        *inputs, pads=pads, strides=strides, dilation=dilation, groups=groups, relu=fused_relu
+    )
 
 
 def conv1d(
