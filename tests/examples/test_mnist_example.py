@@ -198,7 +198,7 @@ def test_convnet_option_trains_the_book_convnet(fast_loader, capsys):
     assert example.main([*FAST, "--model", "convnet", "--epochs", "2"]) == 0
     out = capsys.readouterr().out
     assert "x_train: rank 4, shape (1000, 28, 28, 1), dtype float32" in out
-    assert "conv2d (Conv2D)" in out and "(None, 3, 3, 64)" in out
+    assert "(Conv2D)" in out and "(None, 3, 3, 64)" in out
     assert "Total params: 93,322" in out
     assert "16/16 [==============================]" in out  # ceil(1000 / 64): batch 64
     accuracy = re.search(r"^Test accuracy: (\d\.\d{4})$", out, re.MULTILINE)
