@@ -206,10 +206,19 @@ def test_convnet_option_trains_the_book_convnet(fast_loader, capsys):
     assert re.search(r"^\d+ of 10 right$", out, re.MULTILINE)
 
 
-def test_convnet_option_respects_batch_size_and_default_stays_mlp(fast_loader, capsys):
+def test_convnet_option_respects_batch_size_and_default_stays_mlp(fast_loader, monkeypatch, capsys):
     assert example.parse_args([]).model == "mlp"
+    seen = []
+
+    def train(model, x, y, epochs=5, batch_size=128):  # records instead of training
+        seen.append((model.count_params(), x.shape[1:], batch_size))
+
+    monkeypatch.setattr(example, "train", train)
     assert example.main([*FAST, "--model", "convnet", "--batch-size", "500"]) == 0
-    assert "2/2 [==============================]" in capsys.readouterr().out
+    assert example.main([*FAST, "--model", "convnet"]) == 0
+    assert example.main(FAST) == 0
+    assert seen == [(93322, (28, 28, 1), 500), (93322, (28, 28, 1), 64), (407050, (784,), 128)]
+    capsys.readouterr()
     with pytest.raises(SystemExit):
         example.parse_args(["--model", "resnet"])
     assert "invalid choice: 'resnet'" in capsys.readouterr().err
