@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.engine.function import Function, lift
+from tensorgrad.engine.ops import shape as shape_ops
 from tensorgrad.engine.tensor import Tensor
 
 
@@ -79,12 +80,12 @@ def batch_norm_train(
     Returns:
         (output, batch mean, batch biased variance), the statistics shaped like gamma.
     """
-    tx, tg_, tb = lift((x, gamma, beta))
+    tx, tgamma, tb = lift((x, gamma, beta))
     reduce, param_shape = _feature_axes("batch_norm_train", tx, axis)
-    tg_, tb = (
-        _shaped(t, param_shape, "batch_norm_train", n) for t, n in ((tg_, "gamma"), (tb, "beta"))
+    tgamma, tb = (
+        _shaped(t, param_shape, "batch_norm_train", n) for t, n in ((tgamma, "gamma"), (tb, "beta"))
     )
-    out = BatchNormTrain.apply(tx, tg_, tb, axes=reduce, epsilon=epsilon)
+    out = BatchNormTrain.apply(tx, tgamma, tb, axes=reduce, epsilon=epsilon)
     fn = out._ctx
     if fn is None:  # no graph recorded: recompute the statistics (cheap next to the pass)
         mean = tx.data.mean(axis=reduce)
@@ -94,8 +95,7 @@ def batch_norm_train(
 
 
 def _shaped(t: Tensor, shape: tuple[int, ...], op: str, name: str) -> Tensor:
-    from tensorgrad.engine.ops import shape as shape_ops
-
+    """A parameter vector reshaped to broadcast against x (features kept, other axes 1)."""
     if t.size != int(np.prod(shape)):
         raise ValueError(f"{op}: {name} of shape {t.shape} does not fit the features {shape}")
     return t if t.shape == shape else shape_ops.reshape(t, shape)
