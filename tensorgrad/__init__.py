@@ -45,6 +45,7 @@ from tensorgrad.engine.creation import (
 from tensorgrad.engine.function import Function
 from tensorgrad.engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tensorgrad.engine.gradcheck import GradCheckResult, check_grad
+from tensorgrad.engine.ops.conv import conv1d, conv2d, conv2d_transpose, depthwise_conv2d
 from tensorgrad.engine.ops.elementwise import (
     abs,
     add,
@@ -71,6 +72,7 @@ from tensorgrad.engine.ops.elementwise import (
 )
 from tensorgrad.engine.ops.linalg import dot, linear, matmul, tensordot
 from tensorgrad.engine.ops.nn import (
+    leaky_relu,
     log_softmax,
     logsumexp,
     relu,
@@ -80,6 +82,14 @@ from tensorgrad.engine.ops.nn import (
     softmax_cross_entropy,
     sparse_softmax_cross_entropy,
     tanh,
+)
+from tensorgrad.engine.ops.pooling import (
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    upsample2d,
+    zero_pad2d,
 )
 from tensorgrad.engine.ops.reduce import argmax, argmin, max, mean, min, sum, var
 from tensorgrad.engine.ops.shape import (

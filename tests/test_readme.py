@@ -63,3 +63,21 @@ def test_functional_api_example_runs(capsys) -> None:
     }  # fmt: skip
     assert namespace["priority_pred"].shape == (1280, 1)
     assert "Connected to" in capsys.readouterr().out
+
+
+def test_convnet_listing_runs(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    block = next(b for b in python_blocks() if "layers.Conv2D(32" in b)
+    try:
+        (x, y), (xt, yt) = datasets.fashion_mnist.load_data()
+    except datasets.DatasetNotFoundError as e:
+        pytest.skip(f"Fashion-MNIST not available: {e}")
+    # 6,000 training and 1,000 test images keep it to seconds; the README states the full run.
+    subset = ((x[:6000], y[:6000]), (xt[:1000], yt[:1000]))
+    monkeypatch.setattr(datasets.fashion_mnist, "load_data", lambda path=None: subset)
+    utils.set_random_seed(0)
+    namespace: dict = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    assert namespace["test_acc"] > 0.65
+    out = capsys.readouterr().out
+    assert "Total params: 93,322" in out
+    assert "94/94 [==============================]" in out  # ceil(6000 / 64) steps

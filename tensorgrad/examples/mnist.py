@@ -11,6 +11,9 @@ lists the options. It follows listings 2.1 to 2.5 of *Deep Learning with Python*
 5. evaluate on the test set and predict the first 10 test digits.
 
 ``--dataset fashion_mnist`` runs the same network on Fashion-MNIST's clothing images.
+``--model convnet`` trains the book's convnet instead (listing 5.1 of the first edition:
+three Conv2D layers with max pooling, then Dense(64) and Dense(10)), on images of shape
+(28, 28, 1), in batches of 64.
 """
 
 from __future__ import annotations
@@ -32,13 +35,30 @@ from tensorgrad.saving import MODEL_SUFFIX
 from tensorgrad.utils.arrays import to_categorical
 from tensorgrad.utils.random import set_random_seed
 
-__all__ = ["build", "describe", "glimpse", "load", "main", "plot", "prepare", "report", "train"]
+__all__ = [
+    "build",
+    "build_convnet",
+    "describe",
+    "glimpse",
+    "load",
+    "main",
+    "plot",
+    "prepare",
+    "report",
+    "train",
+]
 
 # name on the command line -> (loader module, title, class names or None for digits)
 DATASETS: dict[str, tuple[ModuleType, str, tuple[str, ...] | None]] = {
     "mnist": (mnist, "MNIST", None),
     "fashion_mnist": (fashion_mnist, "Fashion-MNIST", fashion_mnist.CLASS_NAMES),
 }
+
+MODELS = ("mlp", "convnet")
+"""--model: the chapter 2 dense network, or the convnet chapter's network."""
+
+BATCH_SIZES = {"mlp": 128, "convnet": 64}
+"""The book's batch size for each network."""
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -100,15 +120,23 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def prepare(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flattens images to (samples, pixels) float32 in [0, 1] and one-hot encodes labels.
+def prepare(
+    images: np.ndarray, labels: np.ndarray, model: str = "mlp"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scales images to float32 in [0, 1] and one-hot encodes labels.
+
+    The dense network takes each image flattened to (samples, pixels); the convnet takes
+    images with a channel axis, (samples, 28, 28, 1).
 
     >>> x, y = prepare(np.full((2, 28, 28), 255, dtype=np.uint8), np.array([3, 1]))
     >>> x.shape, x.dtype, float(x.max()), y.shape
     ((2, 784), dtype('float32'), 1.0, (2, 10))
+    >>> prepare(np.zeros((2, 28, 28), dtype=np.uint8), np.array([3, 1]), "convnet")[0].shape
+    (2, 28, 28, 1)
     """
     # Row-major (C order) reshape: each 28x28 image becomes its 28 rows laid end to end.
-    x = images.reshape((len(images), -1)).astype(np.float32) / 255
+    shape = (len(images), -1) if model == "mlp" else (len(images), *images.shape[1:], 1)
+    x = images.reshape(shape).astype(np.float32) / 255
     y = to_categorical(labels, 10)
     return x, y
 
@@ -129,6 +157,36 @@ def build(optimizer: str = "rmsprop", learning_rate: float | None = None) -> mod
             layers.Dense(10, activation="softmax"),
         ]
     )
+    return _compiled(model, optimizer, learning_rate)
+
+
+def build_convnet(
+    optimizer: str = "rmsprop", learning_rate: float | None = None
+) -> models.Sequential:
+    """The book's convnet (listing 5.1), compiled as build() compiles the dense network.
+
+    Conv2D(32, 3, relu) on 28x28x1 images, MaxPooling2D(2), Conv2D(64, 3, relu),
+    MaxPooling2D(2), Conv2D(64, 3, relu), Flatten, Dense(64, relu), Dense(10, softmax):
+    93,322 parameters, 55,744 of them in the three convolution layers.
+    """
+    model = models.Sequential(
+        [
+            layers.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+    return _compiled(model, optimizer, learning_rate)
+
+
+def _compiled(
+    model: models.Sequential, optimizer: str, learning_rate: float | None
+) -> models.Sequential:
     opt = optimizers.get(optimizer)
     if learning_rate is not None:
         opt.learning_rate = learning_rate
@@ -243,8 +301,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="tensorgrad-mnist",
         description=(
-            "Train the book's chapter 2 network (Dense(512, relu) -> Dense(10, softmax)) "
-            "on MNIST or Fashion-MNIST, evaluate it and predict the first test images."
+            "Train the book's chapter 2 network (Dense(512, relu) -> Dense(10, softmax)), "
+            "or its convnet (--model convnet), on MNIST or Fashion-MNIST, evaluate it and "
+            "predict the first test images."
         ),
         epilog=(
             "The data is looked for in --data-dir, $TENSORGRAD_HOME/datasets/, each directory "
@@ -259,6 +318,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="which images to learn (default: mnist, as the book)",
     )
     parser.add_argument(
+        "--model",
+        choices=MODELS,
+        default="mlp",
+        help="mlp: the chapter 2 dense network (default); convnet: the book's convnet, listing 5.1",
+    )
+    parser.add_argument(
         "--epochs",
         metavar="N",
         type=_number(int),
@@ -269,8 +334,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--batch-size",
         metavar="N",
         type=_number(int),
-        default=128,
-        help="samples per gradient update (default: 128)",
+        default=None,
+        help="samples per gradient update (default: 128 for mlp, 64 for convnet, as the book)",
     )
     parser.add_argument(
         "--optimizer",
@@ -365,16 +430,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         test_labels=test_labels,
     )
 
-    model = build(args.optimizer, args.learning_rate)
+    make = build if args.model == "mlp" else build_convnet
+    model = make(args.optimizer, args.learning_rate)
     print()
     model.summary()
 
-    x_train, y_train = prepare(train_images, train_labels)
-    x_test, y_test = prepare(test_images, test_labels)
+    x_train, y_train = prepare(train_images, train_labels, args.model)
+    x_test, y_test = prepare(test_images, test_labels, args.model)
     _print_tensors(x_train=x_train, y_train=y_train)
     print()
 
-    history = train(model, x_train, y_train, args.epochs, args.batch_size)
+    batch_size = args.batch_size or BATCH_SIZES[args.model]
+    history = train(model, x_train, y_train, args.epochs, batch_size)
     probs = report(model, x_test, y_test, test_labels, class_names)
 
     if args.plots is not None:

@@ -5,8 +5,25 @@
 512
 """
 
-from tensorgrad.layers.base import Layer, deserialize, serialize
-from tensorgrad.layers.core import Activation, Dense, Dropout, Flatten
+from tensorgrad.layers.activations import LeakyReLU
+from tensorgrad.layers.base import (
+    Layer,
+    deserialize,
+    serialize,
+)
+from tensorgrad.layers.conv import (
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    DepthwiseConv2D,
+    SeparableConv2D,
+)
+from tensorgrad.layers.core import (
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+)
 from tensorgrad.layers.input_layer import Input, InputLayer
 from tensorgrad.layers.input_spec import InputSpec
 from tensorgrad.layers.merging import (
@@ -27,6 +44,17 @@ from tensorgrad.layers.merging import (
     multiply,
     subtract,
 )
+from tensorgrad.layers.normalization import BatchNormalization
+from tensorgrad.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from tensorgrad.layers.preprocessing import (
     CenterCrop,
     Normalization,
@@ -38,23 +66,42 @@ from tensorgrad.layers.preprocessing import (
     Rescaling,
     Resizing,
 )
+from tensorgrad.layers.reshaping import (
+    Reshape,
+    UpSampling2D,
+    ZeroPadding2D,
+)
 from tensorgrad.layers.symbolic import KerasTensor
 
 __all__ = [
     "Activation",
     "Add",
     "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "BatchNormalization",
     "CenterCrop",
     "Concatenate",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
     "Dense",
+    "DepthwiseConv2D",
     "Dot",
     "Dropout",
     "Flatten",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
     "Input",
     "InputLayer",
     "InputSpec",
     "KerasTensor",
     "Layer",
+    "LeakyReLU",
+    "MaxPooling1D",
+    "MaxPooling2D",
     "Maximum",
     "Minimum",
     "Multiply",
@@ -65,8 +112,12 @@ __all__ = [
     "RandomTranslation",
     "RandomZoom",
     "Rescaling",
+    "Reshape",
     "Resizing",
+    "SeparableConv2D",
     "Subtract",
+    "UpSampling2D",
+    "ZeroPadding2D",
     "add",
     "average",
     "concatenate",

@@ -252,7 +252,7 @@ class Layer:
         dtype = dtype or self._dtype or default_float()
         weight_budget.charge(self, name, shape)  # a model built from a file: see that module
         values = initializers.get(given["initializer"] or "glorot_uniform")(shape, dtype=dtype)
-        weight = Tensor(as_array(values, dtype), requires_grad=trainable and self._trainable)
+        weight = Tensor(values, requires_grad=trainable and self._trainable, dtype=dtype)
         weight.name = f"{self.name}/{name}"
         (self._trainable_weights if trainable else self._non_trainable_weights).append(weight)
         return weight

@@ -7,22 +7,19 @@ and a failure lists the names that exist.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 
 def snake_case(name: str) -> str:
-    """`CategoricalCrossentropy` -> `categorical_crossentropy` (Keras' naming rule)."""
-    out = []
-    for i, ch in enumerate(name):
-        if (
-            ch.isupper()
-            and i
-            and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower()))
-        ):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+    """`CategoricalCrossentropy` -> `categorical_crossentropy` (Keras' `to_snake_case`).
+
+    >>> [snake_case(n) for n in ("Conv2D", "MaxPooling2D", "LeakyReLU", "Conv2DTranspose")]
+    ['conv2d', 'max_pooling2d', 'leaky_re_lu', 'conv2d_transpose']
+    """
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def get(

@@ -173,6 +173,14 @@ OPS: list[Case] = [
     *cases("relu", tg.relu, lambda x: np.maximum(x, 0), lambda T, x: T.relu(x), UNARY, "nonzero"),
     *cases("sigmoid", tg.sigmoid, lambda x: 1 / (1 + np.exp(-x)), lambda T, x: T.sigmoid(x), UNARY),
     *cases("tanh", tg.tanh, np.tanh, lambda T, x: T.tanh(x), UNARY),
+    *cases(
+        "leaky_relu",
+        lambda x: tg.leaky_relu(x, 0.3),
+        lambda x: np.where(x > 0, x, 0.3 * x),
+        lambda T, x: T.nn.functional.leaky_relu(x, 0.3),
+        UNARY,
+        "nonzero",
+    ),
     # ----- softmax family -----
     *cases("softmax", tg.softmax, _softmax_ref, lambda T, x: T.softmax(x, -1), UNARY[1:]),
     *cases(

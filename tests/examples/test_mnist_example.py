@@ -191,3 +191,51 @@ def test_build_is_the_book_network():
     tuned = example.build("sgd", learning_rate=0.05)
     assert type(tuned.optimizer).__name__ == "SGD"
     assert tuned.optimizer.learning_rate == pytest.approx(0.05)
+
+
+# ----- --model convnet: the book's convnet -----
+def test_convnet_option_trains_the_book_convnet(fast_loader, capsys):
+    assert example.main([*FAST, "--model", "convnet", "--epochs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "x_train: rank 4, shape (1000, 28, 28, 1), dtype float32" in out
+    assert "(Conv2D)" in out and "(None, 3, 3, 64)" in out
+    assert "Total params: 93,322" in out
+    assert "16/16 [==============================]" in out  # ceil(1000 / 64): batch 64
+    accuracy = re.search(r"^Test accuracy: (\d\.\d{4})$", out, re.MULTILINE)
+    assert accuracy and float(accuracy.group(1)) > 0.5
+    assert re.search(r"^\d+ of 10 right$", out, re.MULTILINE)
+
+
+def test_convnet_option_respects_batch_size_and_default_stays_mlp(fast_loader, monkeypatch, capsys):
+    assert example.parse_args([]).model == "mlp"
+    seen = []
+
+    def train(model, x, y, epochs=5, batch_size=128):  # records instead of training
+        seen.append((model.count_params(), x.shape[1:], batch_size))
+
+    monkeypatch.setattr(example, "train", train)
+    assert example.main([*FAST, "--model", "convnet", "--batch-size", "500"]) == 0
+    assert example.main([*FAST, "--model", "convnet"]) == 0
+    assert example.main(FAST) == 0
+    assert seen == [(93322, (28, 28, 1), 500), (93322, (28, 28, 1), 64), (407050, (784,), 128)]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        example.parse_args(["--model", "resnet"])
+    assert "invalid choice: 'resnet'" in capsys.readouterr().err
+
+
+def test_build_convnet_is_listing_5_1():
+    model = example.build_convnet()
+    assert model.count_params() == 93322
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Conv2D",
+        "MaxPooling2D",
+        "Conv2D",
+        "MaxPooling2D",
+        "Conv2D",
+        "Flatten",
+        "Dense",
+        "Dense",
+    ]
+    assert sum(layer.count_params() for layer in model.layers[:5]) == 55744
+    assert type(model.optimizer).__name__ == "RMSprop"

@@ -292,3 +292,25 @@ def sigmoid_cross_entropy(logits: Any, targets: Any) -> Tensor:
             f"sigmoid_cross_entropy: logits have shape {tl.shape} but targets have shape {tt.shape}"
         )
     return SigmoidCrossEntropy.apply(tl, tt)
+
+
+class LeakyReLU(Function):
+    def __init__(self, negative_slope):
+        self.negative_slope = negative_slope
+
+    def forward(self, a):
+        self.positive = a > 0
+        return np.where(self.positive, a, a * self.negative_slope)
+
+    def backward(self, g):
+        return (np.where(self.positive, g, g * self.negative_slope),)  # slope at 0, as PyTorch
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
+    """x where x > 0, negative_slope * x elsewhere (Keras' function default is 0.2).
+
+    >>> import tensorgrad as tg
+    >>> tg.leaky_relu(tg.tensor([-10.0, 0.0, 3.0]), 0.3)
+    tensor([-3.,  0.,  3.])
+    """
+    return LeakyReLU.apply(x, negative_slope=float(negative_slope))

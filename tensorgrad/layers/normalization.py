@@ -1,0 +1,147 @@
+"""BatchNormalization: normalise each feature with batch statistics while training.
+
+Keras 3's rules (`layers/normalization/batch_normalization.py`): momentum 0.99, epsilon
+1e-3, the biased (population) variance, and moving averages updated as
+`moving = moving * momentum + batch * (1 - momentum)`. Batch statistics are used only
+when `training and self.trainable`: a frozen layer (`trainable=False`) normalises with its
+moving statistics even inside `fit`, as fine-tuning a pretrained network needs.
+
+>>> from tensorgrad import layers
+>>> bn = layers.BatchNormalization()
+>>> bn.build((None, 8))
+>>> [w.name for w in bn.weights]
+['batch_normalization/gamma', 'batch_normalization/beta', 'batch_normalization/moving_mean', \
+'batch_normalization/moving_variance']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorgrad import initializers
+from tensorgrad.engine.ops import normalization as norm_ops
+from tensorgrad.engine.tensor import Tensor
+from tensorgrad.layers.base import Layer
+from tensorgrad.layers.input_spec import InputSpec
+
+
+class BatchNormalization(Layer):
+    """Normalises its input to mean 0 and variance 1 per feature, then scales and shifts.
+
+    Args:
+        axis: the feature axis (or a list of axes), -1 (channels_last) by default.
+        momentum: the moving averages' decay, 0.99 (PyTorch's 0.1 is 1 - momentum).
+        epsilon: added to the variance, 1e-3 (PyTorch's default is 1e-5).
+        center: learn a shift beta.
+        scale: learn a scale gamma.
+        beta_initializer, gamma_initializer, moving_mean_initializer,
+        moving_variance_initializer: initializers of the four weights.
+
+    Weights, in Keras' order: gamma, beta (trainable), moving_mean, moving_variance (not
+    trainable; saved and restored with the model).
+    """
+
+    def __init__(
+        self,
+        axis: int | Sequence[int] = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        moving_mean_initializer: Any = "zeros",
+        moving_variance_initializer: Any = "ones",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+            self.axis: int | tuple[int, ...] = int(axis)
+        elif isinstance(axis, (list, tuple)) and axis and all(isinstance(a, int) for a in axis):
+            self.axis = tuple(int(a) for a in axis)
+        else:
+            raise ValueError(
+                f"BatchNormalization: axis must be an int or a list of ints, got {axis!r}"
+            )
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"BatchNormalization: momentum must be in [0, 1], got {momentum}")
+        if not epsilon > 0:
+            raise ValueError(f"BatchNormalization: epsilon must be positive, got {epsilon}")
+        self.momentum, self.epsilon = float(momentum), float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.gamma: Tensor | None = None
+        self.beta: Tensor | None = None
+        self.supports_masking = True
+
+    def _axes(self, ndim: int) -> tuple[int, ...]:
+        axes = (self.axis,) if isinstance(self.axis, int) else self.axis
+        if any(not -ndim <= a < ndim for a in axes) or ndim < 2:
+            raise ValueError(
+                f'BatchNormalization layer "{self.name}": axis {self.axis} is out of range for '
+                f"inputs of rank {ndim}"
+            )
+        return tuple(sorted(a % ndim for a in axes))
+
+    def build(self, input_shape: tuple[Any, ...]) -> None:
+        axes = self._axes(len(input_shape))
+        shape = tuple(input_shape[a] for a in axes)
+        if None in shape:
+            raise ValueError(
+                f'BatchNormalization layer "{self.name}": the feature axis {self.axis} must have '
+                f"a known size, got input shape {input_shape}"
+            )
+        if self.scale:
+            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer)
+        if self.center:
+            self.beta = self.add_weight("beta", shape, self.beta_initializer)
+        self.moving_mean = self.add_weight(
+            "moving_mean", shape, self.moving_mean_initializer, trainable=False
+        )
+        self.moving_variance = self.add_weight(
+            "moving_variance", shape, self.moving_variance_initializer, trainable=False
+        )
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=dict(zip(axes, shape)))
+
+    def _affine(self) -> tuple[Any, Any]:
+        shape = self.moving_mean.shape
+        dtype = self.moving_mean.dtype
+        gamma = self.gamma if self.gamma is not None else np.ones(shape, dtype)
+        beta = self.beta if self.beta is not None else np.zeros(shape, dtype)
+        return gamma, beta
+
+    def call(self, inputs: Tensor, training: bool = False) -> Tensor:
+        gamma, beta = self._affine()
+        axes = self._axes(inputs.ndim)
+        if training and self.trainable:
+            out, mean, var = norm_ops.batch_norm_train(inputs, gamma, beta, axes, self.epsilon)
+            for moving, batch in ((self.moving_mean, mean), (self.moving_variance, var)):
+                moving.data *= self.momentum
+                moving.data += (1.0 - self.momentum) * batch.astype(moving.data.dtype)
+            return out
+        return norm_ops.batch_norm(
+            inputs, gamma, beta, self.moving_mean, self.moving_variance, axes, self.epsilon
+        )
+
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "axis": self.axis if isinstance(self.axis, int) else list(self.axis),
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+        }
