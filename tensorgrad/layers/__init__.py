@@ -7,8 +7,12 @@
 
 from tensorgrad.layers.base import Layer, deserialize, serialize
 from tensorgrad.layers.core import Activation, Dense, Dropout, Flatten
+from tensorgrad.layers.embedding import Embedding
 from tensorgrad.layers.input_layer import Input, InputLayer
 from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.masking import Masking
+from tensorgrad.layers.recurrent import GRU, LSTM, SimpleRNN
+from tensorgrad.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "Activation",
@@ -21,4 +25,13 @@ __all__ = [
     "Layer",
     "deserialize",
     "serialize",
+]
+__all__ += [  # sequences
+    "GRU",
+    "LSTM",
+    "Bidirectional",
+    "Embedding",
+    "Masking",
+    "SimpleRNN",
+    "TimeDistributed",
 ]
