@@ -4,7 +4,7 @@
 >>> bi = layers.Bidirectional(layers.LSTM(8, return_sequences=True))
 >>> bi.build((None, 5, 3))
 >>> bi.compute_output_shape((None, 5, 3)), bi.count_params()
-((None, 5, 16), 800)
+((None, 5, 16), 768)
 """
 
 from __future__ import annotations
