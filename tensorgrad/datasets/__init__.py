@@ -8,7 +8,7 @@ downloaded only as a last resort; every file is verified before use.
 ``load_idx`` reads any IDX file, compressed or not.
 """
 
-from tensorgrad.datasets import fashion_mnist, mnist
+from tensorgrad.datasets import fashion_mnist, imdb, mnist, reuters
 from tensorgrad.datasets.cache import CorruptFileError, DatasetError, DatasetNotFoundError
 from tensorgrad.datasets.idx import IdxError, load_idx
 
@@ -18,6 +18,8 @@ __all__ = [
     "DatasetNotFoundError",
     "IdxError",
     "fashion_mnist",
+    "imdb",
     "load_idx",
     "mnist",
+    "reuters",
 ]

@@ -12,6 +12,7 @@ from tensorgrad.layers.input_layer import Input, InputLayer
 from tensorgrad.layers.input_spec import InputSpec
 from tensorgrad.layers.masking import Masking
 from tensorgrad.layers.recurrent import GRU, LSTM, SimpleRNN
+from tensorgrad.layers.text_vectorization import TextVectorization
 from tensorgrad.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ += [  # sequences
     "Embedding",
     "Masking",
     "SimpleRNN",
+    "TextVectorization",
     "TimeDistributed",
 ]

@@ -195,9 +195,7 @@ class Layer:
         """
         dtype = np.dtype(dtype) if dtype is not None else (self._dtype or default_float())
         values = initializers.get(initializer)(tuple(shape), dtype=dtype)
-        weight = Tensor(
-            as_array(values, dtype), requires_grad=trainable and self._trainable, dtype=dtype
-        )
+        weight = Tensor(values, requires_grad=trainable and self._trainable, dtype=dtype)
         weight.name = f"{self.name}/{name}"
         (self._trainable_weights if trainable else self._non_trainable_weights).append(weight)
         return weight

@@ -134,8 +134,10 @@ class Model(Layer):
                 )
             expected = (None,) + x.shape[1:]
         data.check_input_shape(expected, x, op)
-        warned = warn and data.warn_if_unscaled(x, op, stacklevel)
-        x = data.as_float(x)  # the one cast of the inputs
+        warned = False
+        if self._autocast:  # not for models that take integer ids (an Embedding first)
+            warned = warn and data.warn_if_unscaled(x, op, stacklevel)
+            x = data.as_float(x)  # the one cast of the inputs
         if not self.built:
             self.build(expected)
         return x, warned

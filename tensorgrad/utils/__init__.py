@@ -22,6 +22,8 @@ from tensorgrad.utils.plotting import (
 )
 from tensorgrad.utils.progbar import Progbar
 from tensorgrad.utils.random import set_random_seed
+from tensorgrad.utils.sequences import pad_sequences
+from tensorgrad.utils.text import Tokenizer, hashing_trick, one_hot, text_to_word_sequence
 
 __all__ = [
     "Progbar",
@@ -37,4 +39,11 @@ __all__ = [
     "random_direction",
     "set_random_seed",
     "to_categorical",
+]
+__all__ += [  # sequences and text
+    "Tokenizer",
+    "hashing_trick",
+    "one_hot",
+    "pad_sequences",
+    "text_to_word_sequence",
 ]
