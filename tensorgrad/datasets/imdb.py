@@ -18,6 +18,7 @@ import numpy as np
 
 from tensorgrad.datasets import sequence_files as files
 
+MIRRORS: tuple[str, ...] = (files.KERAS_MIRROR,)
 NAME = "imdb"
 DATA = files.VerifiedFile(
     "imdb.npz", "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
@@ -60,7 +61,7 @@ def load_data(
         CorruptFileError, DatasetNotFoundError: see `datasets.sequence_files.fetch`.
         ValueError: maxlen removes every sequence.
     """
-    arrays = files.read_sequences_npz(files.fetch(NAME, DATA, path))
+    arrays = files.read_sequences_npz(files.fetch(NAME, DATA, path, MIRRORS))
     x_train, labels_train = arrays["x_train"], arrays["y_train"]
     x_test, labels_test = arrays["x_test"], arrays["y_test"]
     rng = np.random.RandomState(seed)
@@ -92,4 +93,4 @@ def get_word_index(path: str | os.PathLike[str] | None = None) -> dict[str, int]
     Args:
         path: a directory holding imdb_word_index.json, or the file itself.
     """
-    return files.read_word_index(files.fetch(NAME, WORD_INDEX, path))
+    return files.read_word_index(files.fetch(NAME, WORD_INDEX, path, MIRRORS))

@@ -13,6 +13,7 @@ import numpy as np
 
 from tensorgrad.datasets import sequence_files as files
 
+MIRRORS: tuple[str, ...] = (files.KERAS_MIRROR,)
 NAME = "reuters"
 DATA = files.VerifiedFile(
     "reuters.npz", "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916"
@@ -45,7 +46,7 @@ def load_data(
     """
     if not 0 <= test_split < 1:
         raise ValueError(f"reuters.load_data: test_split must be in [0, 1), got {test_split}")
-    arrays = files.read_sequences_npz(files.fetch(NAME, DATA, path))
+    arrays = files.read_sequences_npz(files.fetch(NAME, DATA, path, MIRRORS))
     xs, labels = arrays["x"], arrays["y"]
     rng = np.random.RandomState(seed)
     indices = np.arange(len(xs))
@@ -62,4 +63,4 @@ def load_data(
 
 def get_word_index(path: str | os.PathLike[str] | None = None) -> dict[str, int]:
     """{word: rank} of reuters_word_index.json (add index_from, 3, to match load_data)."""
-    return files.read_word_index(files.fetch(NAME, WORD_INDEX, path))
+    return files.read_word_index(files.fetch(NAME, WORD_INDEX, path, MIRRORS))

@@ -182,7 +182,7 @@ def _object_array(member: str, stream: io.BytesIO) -> np.ndarray:
     if not isinstance(loaded, _Array) or not isinstance(loaded.state, tuple):
         raise pickle.UnpicklingError(f"{member} is not an array")
     _, shape, dtype, _, items = loaded.state
-    if not isinstance(dtype, _DType) or dtype.code != "O" or not isinstance(items, list):
+    if not isinstance(dtype, _DType) or dtype.code[:1] != "O" or not isinstance(items, list):
         raise pickle.UnpicklingError(f"{member} is not an object array of sequences")
     if tuple(shape) != (len(items),):
         raise pickle.UnpicklingError(f"{member} has shape {shape} but {len(items)} items")
