@@ -1,7 +1,7 @@
 """Fashion-MNIST rows as sequences: tensorgrad's LSTM(128) vs PyTorch's nn.LSTM, 2 epochs.
 
-Each image is read row by row, 28 steps of 28 features; LSTM(128) then Dense(10,
-softmax), Adam (learning rate 1e-3), sparse categorical cross-entropy, batch 128. Each
+Each image is read row by row, 28 steps of 28 features (pixels standardized); LSTM(128)
+then Dense(10, softmax), Adam (learning rate 1e-3), sparse categorical cross-entropy, batch 128. Each
 runner trains in a process of its own (tensorgrad through `fit`, PyTorch with the same
 model, initialisation scheme and optimizer in a plain loop), then reports the seconds of
 each epoch and the test accuracy. `--profile` times the phases of tensorgrad's step.
@@ -31,13 +31,17 @@ UNITS, BATCH, LR = 128, 128, 1e-3
 
 
 def rows_as_sequences(n_train: int):
-    """(n, 28, 28) float32 in [0, 1] and integer labels, train then test."""
+    """(n, 28, 28) float32 standardized with the training pixels' mean and deviation, and
+    integer labels, train then test (standardized rows take the LSTM past 0.85 in two
+    epochs; pixels in [0, 1] reach about 0.84)."""
     point_loader_at_shared_data()
     from tensorgrad.datasets import fashion_mnist
 
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
     x_train = x_train[:n_train].astype(np.float32) / 255
     x_test = x_test.astype(np.float32) / 255
+    mean, std = x_train.mean(), x_train.std()
+    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
     return x_train, y_train[:n_train].astype(np.int64), x_test, y_test.astype(np.int64)
 
 

@@ -11,21 +11,57 @@ from tensorgrad.layers.embedding import Embedding
 from tensorgrad.layers.input_layer import Input, InputLayer
 from tensorgrad.layers.input_spec import InputSpec
 from tensorgrad.layers.masking import Masking
+from tensorgrad.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from tensorgrad.layers.recurrent import GRU, LSTM, SimpleRNN
+from tensorgrad.layers.symbolic import KerasTensor
 from tensorgrad.layers.text_vectorization import TextVectorization
 from tensorgrad.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "Activation",
+    "Add",
+    "Average",
+    "Concatenate",
     "Dense",
+    "Dot",
     "Dropout",
     "Flatten",
     "Input",
     "InputLayer",
     "InputSpec",
+    "KerasTensor",
     "Layer",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
     "deserialize",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
     "serialize",
+    "subtract",
 ]
 __all__ += [  # sequences
     "GRU",

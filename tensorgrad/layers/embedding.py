@@ -17,8 +17,7 @@ import numpy as np
 from tensorgrad import initializers
 from tensorgrad.engine.ops.embedding import embedding_lookup
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers.base import Layer, _to_tensor
-from tensorgrad.layers.rnn_base import set_mask
+from tensorgrad.layers.base import Layer
 
 
 class Embedding(Layer):
@@ -69,15 +68,6 @@ class Embedding(Layer):
         self.embeddings = self.add_weight(
             "embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer
         )
-
-    def __call__(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Tensor:
-        """Look up `inputs`; the output carries the padding mask when mask_zero is set."""
-        x = _to_tensor(inputs)
-        if not self.built:
-            self._maybe_build(x.data.shape)
-        out = self.call(x)
-        set_mask(out, self.compute_mask(x, mask))
-        return out
 
     def call(self, inputs: Tensor) -> Tensor:
         ids = self._check_ids(inputs.data)

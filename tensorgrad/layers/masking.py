@@ -13,10 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.engine.backend import as_array, default_float
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers.base import Layer, _to_tensor
-from tensorgrad.layers.rnn_base import set_mask
+from tensorgrad.layers.base import Layer
 
 
 class Masking(Layer):
@@ -31,17 +29,6 @@ class Masking(Layer):
     def __init__(self, mask_value: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.mask_value = float(mask_value)
-
-    def __call__(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Tensor:
-        """Apply the layer; the output carries the mask of the non-padding steps."""
-        x = _to_tensor(inputs)
-        if x.data.dtype.kind != "f":
-            x = Tensor._make(as_array(x.data, self._dtype or default_float()), False, None)
-        if not self.built:
-            self._maybe_build(x.data.shape)
-        out = self.call(x)
-        set_mask(out, self.compute_mask(x, mask))
-        return out
 
     def call(self, inputs: Tensor) -> Tensor:
         keep = self.compute_mask(inputs)

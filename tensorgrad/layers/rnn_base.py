@@ -26,10 +26,11 @@ import numpy as np
 from tensorgrad import activations, initializers
 from tensorgrad.engine import random
 from tensorgrad.engine.backend import as_array
+from tensorgrad.engine.ops import elementwise
 from tensorgrad.engine.ops import shape as shape_ops
 from tensorgrad.engine.ops.recurrent import ACTIVATIONS, check_activation, rnn_sequence
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers.base import Layer, _to_tensor
+from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_spec import InputSpec, format_shape
 
 
@@ -46,20 +47,6 @@ def _rate(layer: str, name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ValueError(f"{layer}: {name} must be a number in [0, 1), got {value!r}")
     return float(value)
-
-
-def set_mask(tensor: Any, mask: Any) -> None:
-    """Attach `mask` to `tensor` as `_keras_mask` where the tensor can carry one."""
-    if isinstance(tensor, Tensor):
-        try:
-            tensor._keras_mask = mask  # type: ignore[attr-defined]
-        except AttributeError:
-            pass
-
-
-def get_mask(tensor: Any) -> Any:
-    """The `_keras_mask` a tensor carries, or None."""
-    return getattr(tensor, "_keras_mask", None)
 
 
 class BaseRNN(Layer):
@@ -137,32 +124,6 @@ class BaseRNN(Layer):
         self.input_spec = InputSpec(ndim=3, axes={-1: features})
 
     # ----- calling -----
-    def __call__(
-        self,
-        inputs: Any,
-        training: bool | None = None,
-        mask: Any = None,
-        initial_state: Any = None,
-    ) -> Any:
-        """Run the layer; `mask` defaults to the inputs' mask, `initial_state` to zeros."""
-        x = _to_tensor(inputs)
-        if x.data.dtype.kind != "f":
-            x = Tensor._make(as_array(x.data, self._dtype), False, None)
-        check_sequence_shape(self, x.data.shape)
-        if mask is None:
-            mask = get_mask(inputs)
-        if not self.built:
-            self._maybe_build(x.data.shape)
-        self.input_spec.check(self, x.data.shape)
-        out = self.call(x, training=bool(training), mask=mask, initial_state=initial_state)
-        out_mask = self.compute_mask(x, mask)
-        if isinstance(out, list):
-            for t, m in zip(out, out_mask):
-                set_mask(t, m)
-        else:
-            set_mask(out, out_mask)
-        return out
-
     def call(
         self,
         inputs: Tensor,
@@ -171,6 +132,8 @@ class BaseRNN(Layer):
         initial_state: Any = None,
     ) -> Any:
         batch, steps = inputs.data.shape[:2]
+        if inputs.data.dtype != self.kernel.data.dtype:  # compute in the weights' float type
+            inputs = elementwise.cast(inputs, self.kernel.data.dtype)
         if mask is not None:
             mask = check_mask(self, mask, (batch, steps))
         states = self._initial_states(initial_state, batch)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tensorgrad.engine.backend import as_array
 from tensorgrad.engine.ops import shape as shape_ops
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers.base import Layer, _to_tensor, deserialize, serialize
-from tensorgrad.layers.rnn_base import BaseRNN, get_mask, set_mask
+from tensorgrad.layers.base import Layer, deserialize, serialize
+from tensorgrad.layers.rnn_base import BaseRNN
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -90,27 +89,6 @@ class Bidirectional(Layer):
     def build(self, input_shape: tuple[Any, ...]) -> None:
         self.forward_layer._maybe_build(input_shape)
         self.backward_layer._maybe_build(input_shape)
-
-    def __call__(
-        self,
-        inputs: Any,
-        training: bool | None = None,
-        mask: Any = None,
-        initial_state: Any = None,
-    ) -> Any:
-        """Run both directions; `mask` defaults to the inputs' mask."""
-        x = _to_tensor(inputs)
-        if x.data.dtype.kind != "f":
-            x = Tensor._make(as_array(x.data, self._dtype), False, None)
-        if mask is None:
-            mask = get_mask(inputs)
-        if not self.built:
-            self._maybe_build(x.data.shape)
-        out = self.call(x, training=bool(training), mask=mask, initial_state=initial_state)
-        out_mask = self.compute_mask(x, mask)
-        for t, m in zip(out, out_mask) if isinstance(out, list) else [(out, out_mask)]:
-            set_mask(t, m)
-        return out
 
     def call(
         self,
@@ -218,12 +196,6 @@ class TimeDistributed(Layer):
         self._check(input_shape)
         if not self.layer.built:
             self.layer._maybe_build((None,) + tuple(input_shape[2:]))
-
-    def __call__(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Tensor:
-        """Run the wrapped layer on every step; the input's mask goes on to the output."""
-        out = super().__call__(inputs, training=training)
-        set_mask(out, mask if mask is not None else get_mask(inputs))
-        return out
 
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         self._check(inputs.data.shape)

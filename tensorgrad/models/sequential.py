@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer, _batch_shape, deserialize, serialize
 from tensorgrad.layers.input_layer import InputLayer
 from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.symbolic import KerasTensor
 from tensorgrad.models.model import Model
 
 
@@ -62,6 +63,8 @@ class Sequential(Model):
             TypeError: not a layer.
             ValueError: an Input that is not first, or a layer that does not fit.
         """
+        if isinstance(layer, KerasTensor) and isinstance(layer.node.layer, InputLayer):
+            layer = layer.node.layer  # Sequential([keras.Input(shape=(784,)), ...])
         if isinstance(layer, InputLayer):
             if self._layers or self._declared_input is not None:
                 raise ValueError("Sequential.add: an Input can only be the first entry")
@@ -136,11 +139,22 @@ class Sequential(Model):
         entries = [serialize(layer) for layer in self._layers]
         if self._input_layer_config is not None:
             entries.insert(0, self._input_layer_config)
-        return {"name": self.name, "layers": entries}
+        return {"name": self.name, "trainable": self.trainable, "layers": entries}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Sequential:
-        """A new model with new (unbuilt or freshly initialised) layers from `get_config()`."""
-        return cls(
-            layers=[deserialize(c) for c in config.get("layers", [])], name=config.get("name")
-        )
+    def from_config(
+        cls, config: dict[str, Any], deserialize_layer: Callable[[Any], Layer] | None = None
+    ) -> Sequential:
+        """A new model with new (unbuilt or freshly initialised) layers from `get_config()`.
+
+        `deserialize_layer` makes each layer from {"class_name", "config"}; saving passes one
+        that knows only the library's classes and the user's custom objects.
+        """
+        make = deserialize_layer or deserialize
+        layer_specs = config.get("layers")
+        if not isinstance(layer_specs, list):
+            raise TypeError("the model config has no 'layers' list")
+        model = cls(layers=[make(c) for c in layer_specs], name=config.get("name"))
+        if "trainable" in config:
+            model.trainable = config["trainable"]
+        return model
