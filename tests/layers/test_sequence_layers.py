@@ -250,3 +250,31 @@ def test_float64_layers_make_float64_weights():
     out = tg_lstm(np.zeros((1, 3, 2)))
     assert tg_lstm.kernel.dtype == np.float64 and out.dtype == np.float64
     assert tg.tensor([1.0]).dtype == np.float32
+
+
+def test_mask_zero_flows_through_a_sequential_model():
+    """Pre-padded reviews give the same prediction as the unpadded ones alone."""
+    utils.set_random_seed(3)
+    model = models.Sequential(
+        [
+            layers.Embedding(20, 4, mask_zero=True, input_shape=(None,)),
+            layers.Bidirectional(layers.GRU(3, return_sequences=True)),
+            layers.LSTM(2),
+        ]
+    )
+    padded = np.array([[0, 0, 5, 7, 9], [4, 4, 4, 4, 4]])
+    both = model(padded).numpy()
+    alone = model(np.array([[5, 7, 9]])).numpy()
+    np.testing.assert_allclose(both[0], alone[0], rtol=1e-5, atol=1e-6)
+
+
+def test_sequence_layers_in_the_functional_api():
+    from tensorgrad.layers import Input
+
+    inputs = Input(shape=(None,), dtype="int32")
+    x = layers.Embedding(30, 4, mask_zero=True)(inputs)
+    seq, h, c = layers.LSTM(3, return_sequences=True, return_state=True)(x)
+    out = layers.Dense(1, activation="sigmoid")(layers.GRU(3)(seq, initial_state=[h]))
+    model = models.Model(inputs, out)
+    assert model.predict(np.array([[0, 3, 4], [1, 2, 0]]), verbose=0).shape == (2, 1)
+    assert c.shape == (None, 3)
