@@ -8,6 +8,12 @@ each epoch and the test accuracy. `--profile` times the phases of tensorgrad's s
 
     python benchmarks/fit_lstm.py                 # both runners, 2 epochs each
     python benchmarks/fit_lstm.py --profile       # where tensorgrad's time goes
+    python benchmarks/fit_lstm.py --threads 1     # one BLAS / OpenMP thread per runner
+
+`--threads N` sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS for both
+runners' processes: on a machine whose cores are shared with other work, BLAS threads that
+wait for each other make the timings erratic. (`--profile` runs in the process started
+by hand: set those variables in its environment instead.)
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import tensorgrad  # noqa: F401 - first, as the book's scripts import it: see te
 
 # isort: on
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -163,8 +170,12 @@ def main(argv=None):
     parser.add_argument("--n-train", type=int, default=60000)
     parser.add_argument("--runner", choices=list(RUNNERS))
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--threads", type=int, help="BLAS / OpenMP threads per runner")
     parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.threads and not args.json_only:  # for the runner processes started below
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
     if args.profile:
         phases = profile()
         for k, v in phases.items():
@@ -203,7 +214,13 @@ def main(argv=None):
             f"{name:>11}: s per epoch {per_epoch} | test accuracy {r['accuracy']:.4f} | "
             f"peak RSS {r['peak_rss_mb']:.0f} MiB"
         )
-    payload = {"machine": info, "epochs": args.epochs, "n_train": args.n_train, **results}
+    payload = {
+        "machine": info,
+        "epochs": args.epochs,
+        "n_train": args.n_train,
+        "threads": args.threads,
+        **results,
+    }
     if len(results) == 2:
         ratio = [a / b for a, b in zip(results["tensorgrad"]["times"], results["pytorch"]["times"])]
         payload["ratio_per_epoch"] = ratio
