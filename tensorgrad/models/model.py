@@ -312,6 +312,8 @@ class Model(Layer):
 
     def _targets_list(self, y: Any, op: str, names: list[str]) -> list[Any]:
         """The targets as one entry per output, from an array, a list or a dict by name."""
+        if len(names) == 1 and type(y) is np.ndarray:
+            return [y]
         if len(names) == 1:
             if isinstance(y, Mapping) and len(y) == 1:
                 return list(y.values())
@@ -353,9 +355,9 @@ class Model(Layer):
             (f"y[{n!r}]" if len(names) > 1 else "y", t) for n, t in zip(names, y_flat)
         ]
         data.check_samples(named, op)
-        y_flat = [data.as_float(t) if t.dtype.kind in "fb" else t for t in y_flat]
         for t in y_flat:
             data.check_finite(t, "y", op)
+        y_flat = [data.as_float(t) if t.dtype.kind in "fb" else t for t in y_flat]
         losses = self.compiled_loss.losses if self.compiled_loss.names else None
         if losses is None:
             self.compiled_loss.build(names, self.name)
@@ -417,9 +419,12 @@ class Model(Layer):
         """
         names = self.compiled_loss.names or [self.name]
         y_list = self._targets_list(y, "compute_loss", names)
-        pred_list = nest.flatten(y_pred)
-        if isinstance(y_pred, Mapping):
+        if type(y_pred) is Tensor:
+            pred_list = [y_pred]
+        elif isinstance(y_pred, Mapping):
             pred_list = [y_pred[n] for n in names]
+        else:
+            pred_list = nest.flatten(y_pred)
         sw = sample_weight
         if sw is not None and not isinstance(sw, list):
             sw = [sw] * len(names)
@@ -438,7 +443,10 @@ class Model(Layer):
         """Update compile's metrics with a batch; the running values of every metric."""
         names = self.compiled_loss.names or [self.name]
         y_list = self._targets_list(y, "compute_metrics", names)
-        pred = [y_pred[n] for n in names] if isinstance(y_pred, Mapping) else nest.flatten(y_pred)
+        if type(y_pred) is Tensor:
+            pred = [y_pred]
+        else:
+            pred = [y_pred[n] for n in names] if isinstance(y_pred, Mapping) else nest.flatten(y_pred)
         sw = sample_weight
         if sw is not None and not isinstance(sw, list):
             sw = [sw] * len(names)
@@ -547,6 +555,14 @@ class Model(Layer):
         batch_size = _batch_size(batch_size, "fit")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+        if (
+            isinstance(initial_epoch, bool)
+            or not isinstance(initial_epoch, (int, np.integer))
+            or initial_epoch < 0
+        ):
+            raise ValueError(
+                f"fit: initial_epoch must be a non-negative integer, got {initial_epoch!r}"
+            )
         x, y, weights, warned = self._prepare(
             x, y, "fit", sample_weight=sample_weight, class_weight=class_weight
         )
@@ -572,6 +588,8 @@ class Model(Layer):
             steps=len(batches),
         )
         self._train_weights = self.trainable_weights
+        for weight in self._train_weights:  # a step cut short by Ctrl-C may have left some
+            weight.grad = None
         self.stop_training = False
         logs: dict[str, float] = {}
         try:
@@ -640,9 +658,10 @@ class Model(Layer):
         """Save the weights alone to a .weights.npz file."""
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: Any) -> None:
-        """Load weights from a .weights.npz (or .tensorgrad) file, matched layer by layer."""
-        saving.load_weights(self, filepath)
+    def load_weights(self, filepath: Any, strict: bool = False) -> None:
+        """Load weights from a .weights.npz (or .tensorgrad) file, matched layer by layer;
+        `strict=True` refuses NaN, infinite or out-of-range values instead of warning."""
+        saving.load_weights(self, filepath, strict=strict)
 
     # ----- evaluate and predict -----
     def evaluate(

@@ -37,8 +37,10 @@ class Sequential(Model):
     ) -> None:
         super().__init__(name=name, **kwargs)
         self._layers: list[Layer] = []
+        self._layer_ids: set[int] = set()
         self._declared_input: tuple[Any, ...] | None = None
         self._input_layer_config: dict[str, Any] | None = None
+        self._output_so_far: tuple[Any, ...] | None = None  # after the last layer built
         if layers is not None and not isinstance(layers, Iterable):
             raise TypeError(
                 f"Sequential: layers must be a list of layers, got {type(layers).__name__}"
@@ -76,12 +78,17 @@ class Sequential(Model):
                 f"Sequential.add: expected a layer such as layers.Dense(10), got "
                 f"{type(layer).__name__} {layer!r}"
             )
-        if any(layer is existing for existing in self._layers) or layer is self:
+        if id(layer) in self._layer_ids or layer is self:
             raise ValueError(f'Sequential.add: layer "{layer.name}" is already in the model')
         if not self._layers and self._declared_input is None:
             self._declared_input = layer._batch_input_shape
         self._layers.append(layer)
+        self._layer_ids.add(id(layer))  # the layers keep their ids unique while held
         input_shape = self._expected_input_shape()
+        if self.built and self._output_so_far is not None:
+            # the layers before are built: build only this one, so n adds take linear time
+            self._build_output_shape = self._build_next(layer, self._output_so_far)
+            return
         self.built = False
         if input_shape is not None:
             self.build(input_shape)
@@ -91,6 +98,7 @@ class Sequential(Model):
         if not self._layers:
             raise IndexError("Sequential.pop: the model has no layers")
         layer = self._layers.pop()
+        self._layer_ids.discard(id(layer))
         self.built = False
         if self._layers and self._expected_input_shape() is not None:
             self.build(self._expected_input_shape())
@@ -113,14 +121,21 @@ class Sequential(Model):
                 f'build: model "{self.name}" has no layers; add some with model.add(...)'
             )
         shape = _batch_shape(input_shape)
+        self._output_so_far = None
         for layer in self._layers:
-            if not layer.built:
-                layer._maybe_build(shape)
-            elif layer.input_spec is not None:
-                layer.input_spec.check(layer, shape)
-            shape = layer.compute_output_shape(shape)
+            shape = self._build_next(layer, shape)
         self._build_input_shape = _batch_shape(input_shape)
         self.input_spec = InputSpec(shape=self._build_input_shape)
+
+    def _build_next(self, layer: Layer, shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Build `layer` (or check it) for inputs of `shape`; the output shape after it."""
+        self._output_so_far = None  # unknown until this layer fits
+        if not layer.built:
+            layer._maybe_build(shape)
+        elif layer.input_spec is not None:
+            layer.input_spec.check(layer, shape)
+        self._output_so_far = layer.compute_output_shape(shape)
+        return self._output_so_far
 
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         x = inputs
