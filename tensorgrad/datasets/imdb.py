@@ -20,11 +20,14 @@ from tensorgrad.datasets import sequence_files as files
 
 MIRRORS: tuple[str, ...] = (files.KERAS_MIRROR,)
 NAME = "imdb"
+# Downloads are bounded at about twice the sizes of the files (17,464,789 and 1,641,221 bytes).
 DATA = files.VerifiedFile(
-    "imdb.npz", "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
+    "imdb.npz",
+    "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
+    max_bytes=1 << 25,
 )
 WORD_INDEX = files.VerifiedFile(
-    "imdb_word_index.json", "bfafd718b763782e994055a2d397834f", algorithm="md5"
+    "imdb_word_index.json", "bfafd718b763782e994055a2d397834f", algorithm="md5", max_bytes=1 << 22
 )
 
 

@@ -15,11 +15,17 @@ from tensorgrad.datasets import sequence_files as files
 
 MIRRORS: tuple[str, ...] = (files.KERAS_MIRROR,)
 NAME = "reuters"
+# Downloads are bounded at about twice the sizes of the files (2,110,848 and 550,378 bytes).
 DATA = files.VerifiedFile(
-    "reuters.npz", "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916"
+    "reuters.npz",
+    "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916",
+    max_bytes=1 << 23,
 )
 WORD_INDEX = files.VerifiedFile(
-    "reuters_word_index.json", "4d44cc38712099c9e383dc6e5f11a921", algorithm="md5"
+    "reuters_word_index.json",
+    "4d44cc38712099c9e383dc6e5f11a921",
+    algorithm="md5",
+    max_bytes=1 << 21,
 )
 
 

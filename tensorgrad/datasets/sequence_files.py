@@ -47,6 +47,7 @@ class VerifiedFile:
     name: str
     digest: str
     algorithm: str = "sha256"
+    max_bytes: int = 1 << 26  # a bound on downloads: a mirror sending more is refused
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -80,7 +81,8 @@ def _download(url: str, dest: Path, spec: VerifiedFile, timeout: float) -> None:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
-                cache._copy(response, out, f"Downloading {dest.name}", total)
+                label = f"Downloading {dest.name}"
+                cache._copy(response, out, label, total, spec.max_bytes, url)
             out.flush()
             os.fsync(out.fileno())
         _check_digest(tmp, spec, url, "the download was discarded")
@@ -110,13 +112,15 @@ def fetch(
     if path is not None and Path(path).is_file():
         _check_digest(Path(path), spec, str(path), "replace it with a good copy")
         return Path(path)
-    dirs = cache._search_dirs(dataset, path)
+    skipped = cache._Skipped()
+    dirs = cache._search_dirs(dataset, path, skipped)
     for where, directory in dirs:
         candidate = directory / spec.name
         if candidate.is_file():
             _check_digest(candidate, spec, str(candidate), cache._advice(where))
             return candidate
     attempts: list[tuple[str, str]] = []
+    corrupt: list[str] = []
     dest = cache.cache_dir(dataset) / spec.name
     for mirror in mirrors:
         url = mirror + spec.name
@@ -125,8 +129,11 @@ def fetch(
             return dest
         except (OSError, HTTPException, ValueError) as e:
             attempts.append((url, cache._reason(e, url)))
+            if isinstance(e, cache.CorruptFileError):
+                corrupt = [spec.name]
     entry = cache.Dataset(dataset, (spec,), mirrors)  # type: ignore[arg-type]
-    raise cache._not_found(entry, [spec], dirs, attempts)  # type: ignore[list-item]
+    # A CorruptFileError when a download came but failed its check, else DatasetNotFoundError.
+    raise cache._not_found(entry, [spec], dirs, attempts, skipped, corrupt)  # type: ignore[list-item]
 
 
 # ----- the .npz of integer sequences -----

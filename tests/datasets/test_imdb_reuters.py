@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -159,3 +160,38 @@ def test_npz_reader_refuses_code_and_non_integer_items(tmp_path):
     with pytest.raises(cache.CorruptFileError, match="not an .npz"):
         files.read_sequences_npz(tmp_path / "junk.npz")
     assert pickle  # the format under test is pickle's
+
+
+class _Response:
+    def __init__(self, body: bytes):
+        self._body, self.headers = io.BytesIO(body), {"Content-Length": str(len(body))}
+
+    def read(self, n=-1):
+        return self._body.read(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_download_is_verified_then_cached(isolated, imdb_file, monkeypatch):
+    body = imdb_file.read_bytes()
+    imdb_file.unlink()
+    served = []
+
+    def urlopen(url, timeout):
+        served.append(url)
+        return _Response(body)
+
+    monkeypatch.setattr(files.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(imdb, "MIRRORS", ("https://mirror.example/",))
+    assert len(imdb.load_data()[0][0]) == 30
+    assert served == ["https://mirror.example/imdb.npz"]
+    assert (isolated / "home" / "datasets" / "imdb" / "imdb.npz").read_bytes() == body
+    monkeypatch.setattr(imdb, "DATA", files.VerifiedFile("imdb.npz", "1" * 64))
+    (isolated / "home" / "datasets" / "imdb" / "imdb.npz").unlink()
+    with pytest.raises(cache.CorruptFileError):
+        imdb.load_data()
+    assert not list((isolated / "home" / "datasets" / "imdb").iterdir())  # nothing left behind
