@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.callbacks.base import Callback
 from tensorgrad import saving
+from tensorgrad.callbacks.base import Callback
 from tensorgrad.engine import random
 
 Logs = dict[str, float]

@@ -29,6 +29,17 @@ from tensorgrad.layers.merging import (
     multiply,
     subtract,
 )
+from tensorgrad.layers.preprocessing import (
+    CenterCrop,
+    Normalization,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from tensorgrad.layers.recurrent import GRU, LSTM, SimpleRNN
 from tensorgrad.layers.symbolic import KerasTensor
 from tensorgrad.layers.text_vectorization import TextVectorization
@@ -38,6 +49,7 @@ __all__ = [
     "Activation",
     "Add",
     "Average",
+    "CenterCrop",
     "Concatenate",
     "Dense",
     "Dot",
@@ -51,6 +63,14 @@ __all__ = [
     "Maximum",
     "Minimum",
     "Multiply",
+    "Normalization",
+    "RandomContrast",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "Rescaling",
+    "Resizing",
     "Subtract",
     "add",
     "average",

@@ -10,7 +10,7 @@ Logs then name each output's values after it, as Keras 3 does: `priority_loss`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -152,7 +152,10 @@ class CompileMetrics:
         return [m for items in self.per_output for m, _ in items]
 
     def update_state(
-        self, y_true: list[Any], y_pred: list[np.ndarray], sample_weight: list[Any] | None,
+        self,
+        y_true: list[Any],
+        y_pred: list[np.ndarray],
+        sample_weight: list[Any] | None,
         masks: list[Any],
     ) -> None:
         for i, items in enumerate(self.per_output):
@@ -196,8 +199,10 @@ def _metric_lists(spec: Any, names: list[str], model: str) -> list[list[Any]]:
 
     if isinstance(spec, Mapping):
         return [as_list(s) for s in _per_output(spec, names, "metrics", model)]
-    if isinstance(spec, (list, tuple)) and spec and all(
-        isinstance(s, (list, tuple)) or s is None for s in spec
+    if (
+        isinstance(spec, (list, tuple))
+        and spec
+        and all(isinstance(s, (list, tuple)) or s is None for s in spec)
     ):
         return [as_list(s) for s in _per_output(list(spec), names, "metrics", model)]
     return [as_list(spec) for _ in names]  # a flat list: every metric on every output

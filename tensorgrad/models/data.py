@@ -37,8 +37,10 @@ def as_structure(data: Any, name: str, op: str) -> Any:
         if not data:
             raise ValueError(f"{op}: {name} is an empty dict")
         return {k: as_array(v, f"{name}[{k!r}]", op) for k, v in data.items()}
-    if isinstance(data, (list, tuple)) and data and all(
-        isinstance(d, (np.ndarray, Tensor)) for d in data
+    if (
+        isinstance(data, (list, tuple))
+        and data
+        and all(isinstance(d, (np.ndarray, Tensor)) for d in data)
     ):
         return [as_array(d, f"{name}[{i}]", op) for i, d in enumerate(data)]
     return as_array(data, name, op)
@@ -79,7 +81,9 @@ def check_samples(named: list[tuple[str, np.ndarray]], op: str) -> int:
     """The number of samples all the arrays share; a ValueError naming them if they differ."""
     counts = {label: len(array) for label, array in named}
     if len(set(counts.values())) > 1:
-        listed = " and ".join(f"{label} of shape {a.shape} ({len(a)} samples)" for label, a in named)
+        listed = " and ".join(
+            f"{label} of shape {a.shape} ({len(a)} samples)" for label, a in named
+        )
         raise ValueError(
             f"{op}: x and y must hold the same number of samples (first axis), got {listed}"
         )

@@ -302,7 +302,9 @@ def _plain(structure: Any) -> Any:
     return structure
 
 
-def _nodes_in_order(model: Model, inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Node]:
+def _nodes_in_order(
+    model: Model, inputs: list[KerasTensor], outputs: list[KerasTensor]
+) -> list[Node]:
     """The nodes between inputs and outputs, each after the nodes it reads (no recursion)."""
     input_ids = {id(t) for t in inputs}
     order: list[Node] = []

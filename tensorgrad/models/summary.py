@@ -89,7 +89,9 @@ def print_summary(
     print_fn = print_fn or print
     graph = getattr(model, "_nodes", None)  # a functional model: show how layers connect
     line_length = line_length or (98 if graph is not None else 65)
-    positions = list(positions or ((0.33, 0.55, 0.67, 1.0) if graph is not None else (0.45, 0.85, 1.0)))
+    positions = list(
+        positions or ((0.33, 0.55, 0.67, 1.0) if graph is not None else (0.45, 0.85, 1.0))
+    )
     if positions[-1] <= 1:
         positions = [int(line_length * p) for p in positions]
     headers = ["Layer (type)", "Output Shape", "Param #"]

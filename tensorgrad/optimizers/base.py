@@ -20,7 +20,6 @@ from tensorgrad.engine.tensor import Tensor
 from tensorgrad.optimizers import blocks
 from tensorgrad.utils import interrupts
 
-
 _warned_lr = False
 
 

@@ -103,7 +103,7 @@ def write_archive(
         with atomic_write(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
             zf.writestr(_member_info(CONFIG_MEMBER), text.encode("utf-8"))
             for name, array in arrays.items():
-                array = np.ascontiguousarray(array)
+                array = np.asarray(array, order="C")  # (ascontiguousarray makes 0-d arrays 1-d)
                 with zf.open(_member_info(name), "w", force_zip64=array.nbytes > 2**30) as member:
                     np.lib.format.write_array(member, array, allow_pickle=False)
     except OSError as e:

@@ -479,7 +479,9 @@ def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None
     if spec.get("class_name") not in ("Sequential", "Functional") and spec.get(
         "class_name"
     ) not in custom_roles.only(custom, "model"):
-        raise ValueError(f"unknown model class {spec.get('class_name')!r}; pass it in custom_objects")
+        raise ValueError(
+            f"unknown model class {spec.get('class_name')!r}; pass it in custom_objects"
+        )
     config = dict(spec["config"])
     shape = config.pop("build_input_shape", None)
     model = make({"class_name": spec["class_name"], "config": config})

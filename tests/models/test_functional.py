@@ -78,7 +78,9 @@ def test_ticket_model_trains_with_lists(tickets):
     )
     results = model.evaluate([title, body, tags], [priority, department], verbose=0)
     assert len(results) == 5
-    as_dict = model.evaluate([title, body, tags], [priority, department], verbose=0, return_dict=True)
+    as_dict = model.evaluate(
+        [title, body, tags], [priority, department], verbose=0, return_dict=True
+    )
     assert list(as_dict.values()) == pytest.approx(results)
     priority_pred, department_pred = model.predict([title, body, tags])
     assert priority_pred.shape == (48, 1) and department_pred.shape == (48, DEPARTMENTS)
@@ -256,6 +258,6 @@ def test_one_layer_called_twice_shares_its_weights():
     assert len(model.trainable_weights) == 2
     assert shared.get_output_at(0).shape == (None, 2)
     with pytest.raises(AttributeError, match="called 2 times"):
-        shared.output
+        _ = shared.output
     out_a, out_b = model.predict([np.ones((1, 3)), np.ones((1, 3))])
     np.testing.assert_array_equal(out_a, out_b)

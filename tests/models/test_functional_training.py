@@ -36,11 +36,15 @@ def test_gradients_through_shared_layers_and_two_outputs_agree_with_torch(float6
     cls = layers.Dense(3, activation="softmax", name="cls")(h)
     reg = layers.Dense(1, name="reg")(layers.add([shared(a), shared(b)]))
     model = keras.Model([a, b], {"cls": cls, "reg": reg})
-    model.compile("sgd", {"cls": "categorical_crossentropy", "reg": "mse"}, loss_weights={"reg": 0.5})
+    model.compile(
+        "sgd", {"cls": "categorical_crossentropy", "reg": "mse"}, loss_weights={"reg": 0.5}
+    )
     model.compiled_loss.build(model.output_names, model.name)
 
     y_pred = model([a_in, b_in], training=True)
-    loss = model.compute_loss(y={"cls": labels, "reg": target}, y_pred=y_pred, sample_weight=weights)
+    loss = model.compute_loss(
+        y={"cls": labels, "reg": target}, y_pred=y_pred, sample_weight=weights
+    )
     loss.backward()
 
     t = {w.name: torch.tensor(w.data.copy(), requires_grad=True) for w in model.trainable_weights}
@@ -131,7 +135,7 @@ def test_a_mask_reaches_the_loss_and_leaves_padded_steps_out():
     model.compile("sgd", "mse", metrics=["mae"])
     logs = model.evaluate(x, y, verbose=0, batch_size=4, return_dict=True)
     pred = model.predict(x)
-    real = (np.arange(6) % 2 == 0)
+    real = np.arange(6) % 2 == 0
     assert logs["loss"] == pytest.approx(((pred - y) ** 2)[:, real].mean(), rel=1e-5)
     assert logs["mae"] == pytest.approx(np.abs(pred - y)[:, real].mean(), rel=1e-5)
     out = model(x)
@@ -179,7 +183,9 @@ def test_a_training_loop_written_by_hand():
     x = rng.normal(size=(64, 4)).astype("float32")
     labels = (x[:, 0] > 0).astype("int64")
     utils.set_random_seed(0)
-    model = keras.Sequential([layers.Dense(8, activation="relu"), layers.Dense(2, activation="softmax")])
+    model = keras.Sequential(
+        [layers.Dense(8, activation="relu"), layers.Dense(2, activation="softmax")]
+    )
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
     optimizer = keras.optimizers.RMSprop(learning_rate=1e-2)
     accuracy = keras.metrics.SparseCategoricalAccuracy()
@@ -238,8 +244,42 @@ def test_first_edition_spellings():
 def test_the_keras_namespace():
     for name in ("Input", "Model", "Sequential"):
         assert hasattr(keras, name)
-    for module in ("layers", "models", "optimizers", "losses", "metrics", "callbacks",
-                   "datasets", "utils", "initializers", "activations", "ops", "saving"):
+    for module in (
+        "layers",
+        "models",
+        "optimizers",
+        "losses",
+        "metrics",
+        "callbacks",
+        "datasets",
+        "utils",
+        "initializers",
+        "activations",
+        "ops",
+        "saving",
+    ):
         assert hasattr(keras, module), module
     assert keras.models.Model is keras.Model
     assert float(keras.ops.convert_to_numpy(keras.ops.mean(keras.ops.ones((2, 2))))) == 1.0
+
+
+class Scalar(layers.Layer):
+    def build(self, input_shape):
+        self.c = self.add_weight(shape=(), initializer="ones", name="c")
+
+    def call(self, inputs):
+        return inputs * self.c
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def test_a_weight_of_shape_empty_tuple_saves_and_loads(tmp_path):
+    inputs = keras.Input(shape=(2,))
+    model = keras.Model(inputs, Scalar(name="scalar")(inputs))
+    model.compile("sgd", "mse")
+    model.save(tmp_path / "scalar.tensorgrad")
+    loaded = keras.models.load_model(
+        tmp_path / "scalar.tensorgrad", custom_objects={"Scalar": Scalar}
+    )
+    assert loaded.get_layer("scalar").c.shape == ()

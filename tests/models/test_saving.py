@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 
 from tensorgrad import layers, losses, metrics, models, optimizers, utils
-from tensorgrad.saving import archive
+from tensorgrad.saving import SavingError, archive
 from tensorgrad.saving import saving_lib as saving
-from tensorgrad.saving import SavingError
 
 RNG = np.random.default_rng(0)
 X = RNG.random((48, 6), dtype=np.float32)

@@ -17,8 +17,8 @@ import pytest
 
 from tensorgrad import layers, losses, models
 from tensorgrad.layers import core
-from tensorgrad.saving import saving_lib as saving
 from tensorgrad.saving import SavingError
+from tensorgrad.saving import saving_lib as saving
 
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from tensorgrad import layers, models
-from tensorgrad.saving import saving_lib as saving
 from tensorgrad.saving import SavingError
+from tensorgrad.saving import saving_lib as saving
 from tensorgrad.utils import atomic
 
 HOUR = 3600.0
