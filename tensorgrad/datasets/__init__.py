@@ -8,7 +8,15 @@ downloaded only as a last resort; every file is verified before use.
 ``load_idx`` reads any IDX file, compressed or not.
 """
 
-from tensorgrad.datasets import boston_housing, cifar10, cifar100, fashion_mnist, mnist
+from tensorgrad.datasets import (
+    boston_housing,
+    cifar10,
+    cifar100,
+    fashion_mnist,
+    imdb,
+    mnist,
+    reuters,
+)
 from tensorgrad.datasets.cache import CorruptFileError, DatasetError, DatasetNotFoundError
 from tensorgrad.datasets.idx import IdxError, load_idx
 
@@ -21,6 +29,8 @@ __all__ = [
     "cifar10",
     "cifar100",
     "fashion_mnist",
+    "imdb",
     "load_idx",
     "mnist",
+    "reuters",
 ]

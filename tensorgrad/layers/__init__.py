@@ -5,7 +5,9 @@
 512
 """
 
-from tensorgrad.layers.activations import LeakyReLU
+from tensorgrad.layers.activations import (
+    LeakyReLU,
+)
 from tensorgrad.layers.base import (
     Layer,
     deserialize,
@@ -24,8 +26,19 @@ from tensorgrad.layers.core import (
     Dropout,
     Flatten,
 )
-from tensorgrad.layers.input_layer import Input, InputLayer
-from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.embedding import (
+    Embedding,
+)
+from tensorgrad.layers.input_layer import (
+    Input,
+    InputLayer,
+)
+from tensorgrad.layers.input_spec import (
+    InputSpec,
+)
+from tensorgrad.layers.masking import (
+    Masking,
+)
 from tensorgrad.layers.merging import (
     Add,
     Average,
@@ -44,7 +57,9 @@ from tensorgrad.layers.merging import (
     multiply,
     subtract,
 )
-from tensorgrad.layers.normalization import BatchNormalization
+from tensorgrad.layers.normalization import (
+    BatchNormalization,
+)
 from tensorgrad.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -66,20 +81,37 @@ from tensorgrad.layers.preprocessing import (
     Rescaling,
     Resizing,
 )
+from tensorgrad.layers.recurrent import (
+    GRU,
+    LSTM,
+    SimpleRNN,
+)
 from tensorgrad.layers.reshaping import (
     Reshape,
     UpSampling2D,
     ZeroPadding2D,
 )
-from tensorgrad.layers.symbolic import KerasTensor
+from tensorgrad.layers.symbolic import (
+    KerasTensor,
+)
+from tensorgrad.layers.text_vectorization import (
+    TextVectorization,
+)
+from tensorgrad.layers.wrappers import (
+    Bidirectional,
+    TimeDistributed,
+)
 
 __all__ = [
+    "GRU",
+    "LSTM",
     "Activation",
     "Add",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
     "BatchNormalization",
+    "Bidirectional",
     "CenterCrop",
     "Concatenate",
     "Conv1D",
@@ -89,6 +121,7 @@ __all__ = [
     "DepthwiseConv2D",
     "Dot",
     "Dropout",
+    "Embedding",
     "Flatten",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
@@ -100,6 +133,7 @@ __all__ = [
     "KerasTensor",
     "Layer",
     "LeakyReLU",
+    "Masking",
     "MaxPooling1D",
     "MaxPooling2D",
     "Maximum",
@@ -115,7 +149,10 @@ __all__ = [
     "Reshape",
     "Resizing",
     "SeparableConv2D",
+    "SimpleRNN",
     "Subtract",
+    "TextVectorization",
+    "TimeDistributed",
     "UpSampling2D",
     "ZeroPadding2D",
     "add",

@@ -53,6 +53,11 @@ class Sequential(Model):
         """The layers, in order (an Input is not one of them, as in Keras)."""
         return list(self._layers)
 
+    @property
+    def _autocast(self) -> bool:  # type: ignore[override]
+        """Cast integer inputs to float unless the first layer takes integers (Embedding)."""
+        return self._layers[0]._autocast if self._layers else True
+
     def add(self, layer: Layer) -> None:
         """Append a layer; it is built at once when the model's input shape is known.
 

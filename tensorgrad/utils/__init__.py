@@ -25,6 +25,8 @@ from tensorgrad.utils.plotting import (
 from tensorgrad.utils.progbar import Progbar
 from tensorgrad.utils.py_dataset import PyDataset, Sequence
 from tensorgrad.utils.random import set_random_seed
+from tensorgrad.utils.sequences import pad_sequences
+from tensorgrad.utils.text import Tokenizer, hashing_trick, one_hot, text_to_word_sequence
 from tensorgrad.utils.timeseries import timeseries_dataset_from_array
 
 __all__ = [
@@ -49,4 +51,11 @@ __all__ = [
     "set_random_seed",
     "timeseries_dataset_from_array",
     "to_categorical",
+]
+__all__ += [  # sequences and text
+    "Tokenizer",
+    "hashing_trick",
+    "one_hot",
+    "pad_sequences",
+    "text_to_word_sequence",
 ]

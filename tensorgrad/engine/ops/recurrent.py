@@ -1,0 +1,307 @@
+"""Fused recurrent ops: a whole SimpleRNN, LSTM or GRU sequence as one differentiable Function.
+
+Building the time loop out of small ops would record a dozen graph nodes per step; here
+forward runs the loop over plain arrays, saving the gates, and backward runs
+backpropagation through time in one reverse loop. The inputs of every step are projected
+by the kernel in one large matrix product before the loop; each step then costs one
+(batch, units) x (units, gates * units) product, and the weight gradients are summed over
+all steps by one product each after the backward loop.
+
+Formulas, weight layout and gate order are Keras 3's: LSTM gates i, f, c, o in
+kernel (in, 4u) and recurrent kernel (u, 4u) with one bias (4u,); GRU gates z, r, h, with
+a (2, 3u) bias (input and recurrent) when `reset_after` and (3u,) otherwise.
+
+Each op returns one array (batch, timesteps + states, units): the outputs of every step
+followed by the final states (h for SimpleRNN and GRU, h then c for LSTM). Masked steps
+(mask False) carry the previous states forward and repeat the previous output (zeros
+before the first unmasked step), or output zeros with `zero_output`, as Keras does.
+Dropout masks are variational: `dropout_mask` (batch, in) shared by all gates, or
+(gates, batch, in) with one per gate; `recurrent_mask` (gates, batch, units).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.engine.function import lift
+from tensorgrad.engine.ops.recurrent_base import (
+    ACTIVATIONS,
+    Recurrence,
+    SequenceOp,
+    check_activation,
+    project,
+)
+from tensorgrad.engine.tensor import Tensor
+
+__all__ = [
+    "ACTIVATIONS",
+    "GRUSequence",
+    "LSTMSequence",
+    "SimpleRNNSequence",
+    "check_activation",
+    "rnn_sequence",
+]
+
+
+class SimpleRNNSequence(SequenceOp):
+    gates, n_states = 1, 1
+
+    def forward(self, x, kernel, rkernel, *rest):
+        bias, states, T, B = self._unpack(x, kernel, rest)
+        u = rkernel.shape[0]
+        xp = project(self.xt, kernel, bias, self.dmask, 1)
+        rec = Recurrence(rkernel, self.rmask, 1)
+        H = np.empty((T + 1, B, u), dtype=x.dtype)
+        H[0] = states[0] if states else 0.0
+        outs = np.empty((T, B, u), dtype=x.dtype) if self.mask is not None else None
+        prev = np.zeros((B, u), dtype=x.dtype)
+        self.Hn = np.empty((T, B, u), dtype=x.dtype) if outs is not None else None
+        for t in range(T):
+            h_new = self.act(xp[t] + rec.forward(H[t]))
+            if self.mask is None:
+                H[t + 1] = h_new
+            else:
+                H[t + 1] = np.where(self.m[t], h_new, H[t])
+                prev = outs[t] = self._carry_output(t, h_new, prev)
+                self.Hn[t] = h_new
+        self.H, self.rec = H, rec
+        return self._outputs(H[1:] if outs is None else outs, [H[T]])
+
+    def backward(self, g):
+        T = self.H.shape[0] - 1
+        dO, (dh,) = self._split_grad(g, T)
+        dZ = np.empty((T,) + dh.shape, dtype=dh.dtype)
+        dcarry = 0.0
+        for t in range(T - 1, -1, -1):
+            if self.mask is None:
+                dcell = dh + dO[t]
+                pre = self.dact(self.H[t + 1])
+            else:
+                dgo, dcarry = self._output_grad(t, dO[t], dcarry)
+                m = self.m[t]
+                dcell = dh * m + dgo
+                pre = self.dact(self.Hn[t])
+            dZ[t] = dcell * pre
+            dh_prev = self.rec.backward_h(dZ[t])
+            dh = dh_prev if self.mask is None else dh_prev + dh * ~self.m[t]
+        dr = self.rec.kernel_grad(self.H[:-1], dZ)
+        return self._input_grads(dZ, self.needs_input_grad[0], lambda db: db, [dh], dr)
+
+
+class LSTMSequence(SequenceOp):
+    gates, n_states = 4, 2
+
+    def forward(self, x, kernel, rkernel, *rest):
+        bias, states, T, B = self._unpack(x, kernel, rest)
+        u = rkernel.shape[0]
+        xp = project(self.xt, kernel, bias, self.dmask, 4)
+        rec = Recurrence(rkernel, self.rmask, 4)
+        H = np.empty((T + 1, B, u), dtype=x.dtype)
+        C = np.empty((T + 1, B, u), dtype=x.dtype)
+        H[0] = states[0] if states else 0.0
+        C[0] = states[1] if states else 0.0
+        G = xp  # overwritten in place by the activated gates i, f, c, o
+        A = np.empty((T, B, u), dtype=x.dtype)  # activation(c_t) of the candidate cell
+        masked = self.mask is not None
+        outs = np.empty((T, B, u), dtype=x.dtype) if masked else None
+        prev = np.zeros((B, u), dtype=x.dtype)
+        ract, act = self.ract, self.act
+        for t in range(T):
+            z = G[t]
+            z += rec.forward(H[t])
+            z[:, : 2 * u] = ract(z[:, : 2 * u])
+            z[:, 2 * u : 3 * u] = act(z[:, 2 * u : 3 * u])
+            z[:, 3 * u :] = ract(z[:, 3 * u :])
+            c_new = z[:, u : 2 * u] * C[t]
+            c_new += z[:, :u] * z[:, 2 * u : 3 * u]
+            a = A[t] = act(c_new)
+            h_new = z[:, 3 * u :] * a
+            if masked:
+                m = self.m[t]
+                H[t + 1] = np.where(m, h_new, H[t])
+                C[t + 1] = np.where(m, c_new, C[t])
+                prev = outs[t] = self._carry_output(t, h_new, prev)
+            else:
+                H[t + 1] = h_new
+                C[t + 1] = c_new
+        self.H, self.C, self.G, self.A, self.rec = H, C, G, A, rec
+        return self._outputs(H[1:] if outs is None else outs, [H[T], C[T]])
+
+    def backward(self, g):
+        H, C, G, A = self.H, self.C, self.G, self.A
+        T, u = H.shape[0] - 1, H.shape[2]
+        dO, (dh, dc) = self._split_grad(g, T)
+        dZ = np.empty_like(G)
+        dcarry = 0.0
+        masked = self.mask is not None
+        dract, dact = self.dract, self.dact
+        for t in range(T - 1, -1, -1):
+            gt = G[t]
+            i, f, c, o = gt[:, :u], gt[:, u : 2 * u], gt[:, 2 * u : 3 * u], gt[:, 3 * u :]
+            if masked:
+                m = self.m[t]
+                dgo, dcarry = self._output_grad(t, dO[t], dcarry)
+                dh_cell = dh * m + dgo
+                dc_cell = dc * m
+            else:
+                dh_cell = dh + dO[t]
+                dc_cell = dc
+            a = A[t]
+            dz = dZ[t]
+            dz[:, 3 * u :] = dh_cell * a * dract(o)
+            dct = dc_cell + dh_cell * o * dact(a)
+            dz[:, :u] = dct * c * dract(i)
+            dz[:, u : 2 * u] = dct * C[t] * dract(f)
+            dz[:, 2 * u : 3 * u] = dct * i * dact(c)
+            dc_prev = dct * f
+            dh_prev = self.rec.backward_h(dz)
+            if masked:
+                dc_prev += dc * ~m
+                dh_prev += dh * ~m
+            dh, dc = dh_prev, dc_prev
+        dr = self.rec.kernel_grad(H[:-1], dZ)
+        return self._input_grads(dZ, self.needs_input_grad[0], lambda db: db, [dh, dc], dr)
+
+
+class GRUSequence(SequenceOp):
+    gates, n_states = 3, 1
+
+    def forward(self, x, kernel, rkernel, *rest):
+        bias, states, T, B = self._unpack(x, kernel, rest)
+        u = rkernel.shape[0]
+        after = self.reset_after
+        in_bias = rec_bias = None
+        if bias is not None:
+            in_bias, rec_bias = (bias[0], bias[1]) if after else (bias, None)
+        xp = project(self.xt, kernel, in_bias, self.dmask, 3)
+        if after:
+            rec = Recurrence(rkernel, self.rmask, 3)
+        else:
+            rmask2 = None if self.rmask is None else self.rmask[:2]
+            rec = Recurrence(np.ascontiguousarray(rkernel[:, : 2 * u]), rmask2, 2)
+            self.rh_kernel = rkernel[:, 2 * u :]
+        H = np.empty((T + 1, B, u), dtype=x.dtype)
+        H[0] = states[0] if states else 0.0
+        Z = np.empty((T, B, 3 * u), dtype=x.dtype)  # z, r and the candidate hh
+        S = np.empty((T, B, u), dtype=x.dtype)  # reset_after: h W_h + b_h; else r * h
+        masked = self.mask is not None
+        outs = np.empty((T, B, u), dtype=x.dtype) if masked else None
+        prev = np.zeros((B, u), dtype=x.dtype)
+        for t in range(T):
+            h = H[t]
+            inner = rec.forward(h)
+            if after and rec_bias is not None:
+                inner += rec_bias
+            zr = Z[t, :, : 2 * u]
+            zr[...] = self.ract(xp[t, :, : 2 * u] + inner[:, : 2 * u])
+            r = zr[:, u:]
+            if after:
+                S[t] = inner[:, 2 * u :]
+                pre = xp[t, :, 2 * u :] + r * S[t]
+            else:
+                hm = h if self.rmask is None else h * self.rmask[2]
+                S[t] = r * hm
+                pre = xp[t, :, 2 * u :] + S[t] @ self.rh_kernel
+            hh = Z[t, :, 2 * u :] = self.act(pre)
+            z = zr[:, :u]
+            h_new = z * h + (1.0 - z) * hh
+            if masked:
+                H[t + 1] = np.where(self.m[t], h_new, h)
+                prev = outs[t] = self._carry_output(t, h_new, prev)
+            else:
+                H[t + 1] = h_new
+        self.H, self.Z, self.S, self.rec = H, Z, S, rec
+        return self._outputs(H[1:] if outs is None else outs, [H[T]])
+
+    def backward(self, g):
+        H, Z, S = self.H, self.Z, self.S
+        T, u = H.shape[0] - 1, H.shape[2]
+        after = self.reset_after
+        dO, (dh,) = self._split_grad(g, T)
+        dXp = np.empty_like(Z)  # gradients of the input projection z, r, h
+        dRec = np.empty((T,) + dh.shape[:1] + (3 * u if after else 2 * u,), dtype=dh.dtype)
+        dS = None if after else np.empty_like(S)
+        dcarry = 0.0
+        masked = self.mask is not None
+        for t in range(T - 1, -1, -1):
+            h = H[t]
+            z, r, hh = Z[t, :, :u], Z[t, :, u : 2 * u], Z[t, :, 2 * u :]
+            if masked:
+                m = self.m[t]
+                dgo, dcarry = self._output_grad(t, dO[t], dcarry)
+                dcell = dh * m + dgo
+            else:
+                dcell = dh + dO[t]
+            dpre_h = dcell * (1.0 - z) * self.dact(hh)
+            dXp[t, :, 2 * u :] = dpre_h
+            dXp[t, :, :u] = dcell * (h - hh) * self.dract(z)
+            dh_prev = dcell * z
+            if after:
+                dr = dpre_h * S[t]
+                dRec[t, :, 2 * u :] = dpre_h * r
+            else:
+                d_rh = dpre_h @ self.rh_kernel.T
+                dS[t] = dpre_h
+                dr = d_rh * h if self.rmask is None else d_rh * h * self.rmask[2]
+                rm = r if self.rmask is None else r * self.rmask[2]
+                dh_prev += d_rh * rm
+            dXp[t, :, u : 2 * u] = dr * self.dract(r)
+            dRec[t, :, : 2 * u] = dXp[t, :, : 2 * u]
+            dh_prev += self.rec.backward_h(dRec[t])
+            if masked:
+                dh_prev += dh * ~self.m[t]
+            dh = dh_prev
+        dr = self.rec.kernel_grad(H[:-1], dRec)
+        if not after:
+            dr_h = S.reshape(-1, u).T @ dS.reshape(-1, u)
+            dr = np.concatenate([dr, dr_h], axis=1)
+
+        def bias_grads(db):
+            if not after:
+                return db
+            return np.stack([db, dRec.reshape(-1, 3 * u).sum(axis=0)])
+
+        return self._input_grads(dXp, self.needs_input_grad[0], bias_grads, [dh], dr)
+
+
+OPS = {"simple_rnn": SimpleRNNSequence, "lstm": LSTMSequence, "gru": GRUSequence}
+
+
+def rnn_sequence(
+    cell: str,
+    x: Any,
+    kernel: Any,
+    recurrent_kernel: Any,
+    bias: Any = None,
+    initial_state: Sequence[Any] | None = None,
+    **options: Any,
+) -> Tensor:
+    """Run a whole recurrent sequence: `cell` is "simple_rnn", "lstm" or "gru".
+
+    Args:
+        x: inputs (batch, timesteps, features).
+        kernel, recurrent_kernel, bias: the layer's weights (bias None when unused).
+        initial_state: the initial states (h, or h and c for "lstm"), or None for zeros.
+        **options: activation, recurrent_activation, mask (batch, timesteps) bool,
+            dropout_mask, recurrent_mask, reverse, zero_output, reset_after (GRU).
+
+    Returns:
+        (batch, timesteps + states, units): each step's output, then the final states.
+
+    >>> import numpy as np, tensorgrad as tg
+    >>> x = tg.tensor(np.ones((2, 5, 3)))
+    >>> k, r = tg.tensor(np.full((3, 4), 0.1)), tg.tensor(np.zeros((1, 4)))
+    >>> rnn_sequence("lstm", x, k, r).shape
+    (2, 7, 1)
+    """
+    op = OPS[cell]
+    args = [x, kernel, recurrent_kernel]
+    if bias is not None:
+        args.append(bias)
+    if initial_state:
+        args += list(initial_state)
+    tensors = lift(tuple(args))
+    return op.apply(*tensors, has_bias=bias is not None, has_states=bool(initial_state), **options)
