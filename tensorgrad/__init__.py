@@ -13,6 +13,7 @@ from tensorgrad import (
     activations,
     callbacks,
     datasets,
+    distribute,
     initializers,
     layers,
     losses,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad import distribute
 from tensorgrad import losses as losses_module
 from tensorgrad import metrics as metrics_module
 from tensorgrad import optimizers as optimizers_module
@@ -45,6 +46,7 @@ class Model(Layer):
         self._loss_tracker: Any = None
         self._train_weights: list[Tensor] | None = None
         self._initial_epoch: int | None = None  # set by BackupAndRestore to resume
+        self.distribute_strategy = distribute.get_strategy()  # one replica outside a scope
 
     @property
     def layers(self) -> list[Layer]:
@@ -81,6 +83,7 @@ class Model(Layer):
         Raises:
             ValueError: an unknown name (the message lists the known ones).
         """
+        self.distribute_strategy = distribute.strategy_for(self)
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = None if loss is None else losses_module.get(loss)
         if metrics is None:
@@ -162,7 +165,8 @@ class Model(Layer):
         loss = self.loss(y, y_pred)
         loss.backward()
         weights = self._train_weights if self._train_weights is not None else self.trainable_weights
-        self.optimizer.apply_gradients([(w.grad, w) for w in weights])
+        grads = self.distribute_strategy.reduce_gradients(weights)  # over all processes
+        self.optimizer.apply_gradients(zip(grads, weights))
         for w in weights:
             w.grad = None
         return self._update_metrics(y, y_pred.data, loss.item())
@@ -181,10 +185,9 @@ class Model(Layer):
         self._loss_tracker.update_state(loss, len(y))  # weighted by batch size, as Keras
         for metric in self.compiled_metrics:
             metric.update_state(y, y_pred)
-        logs = {"loss": self._loss_tracker.result()}
-        for metric in self.compiled_metrics:
-            logs[metric.name] = metric.result()
-        return logs
+        metrics = [self._loss_tracker, *self.compiled_metrics]
+        results = self.distribute_strategy.metric_results(metrics)  # over all processes
+        return {metric.name: value for metric, value in zip(metrics, results)}
 
     # ----- fit -----
     def fit(
@@ -242,6 +245,7 @@ class Model(Layer):
             validation = (x_val, y_val)
         self._resolve_metrics(y)
         batches = data.ArrayBatches(x, y, batch_size, shuffle=bool(shuffle))
+        callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
             add_history=True,
@@ -256,6 +260,7 @@ class Model(Layer):
         logs: dict[str, float] = {}
         try:
             callback_list.on_train_begin()
+            self.distribute_strategy.sync_training_state(self)  # weights, optimizer, epoch
             if self._initial_epoch is not None:  # a backup was restored: skip its epochs
                 initial_epoch, self._initial_epoch = self._initial_epoch, None
             for epoch in range(initial_epoch, epochs):
@@ -279,7 +284,7 @@ class Model(Layer):
         logs: dict[str, float] = {}
         for step, (x_batch, y_batch) in enumerate(batches):
             callbacks.on_train_batch_begin(step)
-            logs = self.train_step(x_batch, y_batch)
+            logs = self.distribute_strategy.run_step(self.train_step, x_batch, y_batch)
             callbacks.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
@@ -295,7 +300,7 @@ class Model(Layer):
         with grad_mode.no_grad():
             for step, (x_batch, y_batch) in enumerate(data.ArrayBatches(x, y, batch_size)):
                 callbacks.on_test_batch_begin(step)
-                logs = self.test_step(x_batch, y_batch)
+                logs = self.distribute_strategy.run_step(self.test_step, x_batch, y_batch)
                 callbacks.on_test_batch_end(step, logs)
         logs = dict(logs)
         callbacks.on_test_end(logs)
@@ -306,13 +311,19 @@ class Model(Layer):
         """Save architecture, weights, compile settings and optimizer state to a .tensorgrad file."""
         from tensorgrad.models import saving
 
-        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        self.distribute_strategy.on_chief(
+            saving.save_model,
+            self,
+            filepath,
+            overwrite=overwrite,
+            include_optimizer=include_optimizer,
+        )
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
         """Save the weights alone to a .weights.npz file."""
         from tensorgrad.models import saving
 
-        saving.save_weights(self, filepath, overwrite=overwrite)
+        self.distribute_strategy.on_chief(saving.save_weights, self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any) -> None:
         """Load weights from a .weights.npz (or .tensorgrad) file, matched layer by layer."""
@@ -342,6 +353,7 @@ class Model(Layer):
         x, y, _ = self._prepare(x, y, "evaluate")
         self._resolve_metrics(y)
         steps = -(-len(x) // batch_size)
+        callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,
@@ -368,6 +380,7 @@ class Model(Layer):
         batch_size = _batch_size(batch_size, "predict")
         x, _ = self._prepare_x(x, "predict")
         batches = data.ArrayBatches(x, None, batch_size)
+        callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,

@@ -1,0 +1,95 @@
+"""Making every process start from the chief's training state.
+
+At the start of each `fit` the chief (rank 0) sends its weights, optimizer state, epoch to
+resume from and random generator state to the other processes. Before that, the processes
+compare the shapes and dtypes of their weights, so a script that builds different models
+on different processes fails with a clear message instead of broadcasting garbage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.engine import random
+
+
+def weight_signature(weights: list[Any]) -> list[tuple[str, tuple[int, ...], str]]:
+    """(name, shape, dtype) of each weight, in order: what must agree across processes."""
+    return [(str(w.name), tuple(w.data.shape), str(w.data.dtype)) for w in weights]
+
+
+def check_same_model(communicator: Any, weights: list[Any]) -> None:
+    """Raise the same ValueError on every process unless all hold weights of equal shapes.
+
+    Names are reported but not compared: layer names are numbered in creation order and
+    may differ between processes that are otherwise the same.
+    """
+    signatures = communicator.allgather_object(weight_signature(weights))
+    reference = [(shape, dtype) for _, shape, dtype in signatures[0]]
+    for rank, signature in enumerate(signatures[1:], start=1):
+        if [(shape, dtype) for _, shape, dtype in signature] == reference:
+            continue
+        raise ValueError(
+            "DataParallel: the model differs between processes, so rank 0's weights cannot "
+            f"be sent to the others. Rank 0 has {_describe(signatures[0])}; rank {rank} has "
+            f"{_describe(signature)}. {_first_difference(signatures[0], signature, rank)}"
+            "Every process must build the same model (same layers, units and input shape)."
+        )
+
+
+def _describe(signature: list[tuple[str, tuple[int, ...], str]]) -> str:
+    items = ", ".join(f"{name} {shape} {dtype}" for name, shape, dtype in signature)
+    return f"{len(signature)} weights [{items}]"
+
+
+def _first_difference(first: list[Any], other: list[Any], rank: int) -> str:
+    for i, (a, b) in enumerate(zip(first, other)):
+        if a[1:] != b[1:]:
+            return (
+                f"The first difference is weight {i}: {a[1]} {a[2]} on rank 0, "
+                f"{b[1]} {b[2]} on rank {rank}. "
+            )
+    return ""
+
+
+def broadcast_training_state(communicator: Any, model: Any) -> None:
+    """Give every process the chief's weights, optimizer state, random state and epoch."""
+    weights = model.weights
+    check_same_model(communicator, weights)
+    for weight in weights:
+        array = weight.data
+        if array.flags.c_contiguous:
+            communicator.bcast_array(array)
+        else:  # MPI needs one contiguous block; the weight keeps its own array
+            block = np.ascontiguousarray(array)
+            communicator.bcast_array(block)
+            np.copyto(array, block)
+    chief = communicator.rank == 0
+    trainable = model.trainable_weights
+    optimizer = model.optimizer
+    state = {
+        "optimizer": optimizer.get_state(trainable) if chief else None,
+        "rng": random.get_state() if chief else None,
+        "layer_rngs": [
+            [g.bit_generator.state for g in _own_generators(layer)] for layer in model.layers
+        ]
+        if chief
+        else None,
+        "initial_epoch": model._initial_epoch if chief else None,
+    }
+    state = communicator.bcast_object(state)
+    if chief:
+        return
+    optimizer.set_state(state["optimizer"], trainable)
+    random.set_state(state["rng"])
+    for layer, saved in zip(model.layers, state["layer_rngs"]):
+        for generator, value in zip(_own_generators(layer), saved):
+            generator.bit_generator.state = value
+    model._initial_epoch = state["initial_epoch"]
+
+
+def _own_generators(layer: Any) -> list[np.random.Generator]:
+    """Random generators a layer keeps for itself (a Dropout given a seed), in attribute order."""
+    return [v for v in vars(layer).values() if isinstance(v, np.random.Generator)]
