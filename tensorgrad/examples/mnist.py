@@ -11,6 +11,8 @@ lists the options. It follows listings 2.1 to 2.5 of *Deep Learning with Python*
 5. evaluate on the test set and predict the first 10 test digits.
 
 ``--dataset fashion_mnist`` runs the same network on Fashion-MNIST's clothing images.
+``mpirun -n 2 tensorgrad-mnist --distributed`` trains it with two processes
+(``tensorgrad.distribute.DataParallel``); only rank 0 prints and writes files.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import layers, models, optimizers
+from tensorgrad import distribute, layers, models, optimizers
 from tensorgrad.datasets import DatasetError, fashion_mnist, mnist
 from tensorgrad.models.saving import MODEL_SUFFIX
 from tensorgrad.utils.arrays import to_categorical
@@ -310,6 +312,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="directory holding the dataset's four IDX files, looked in first",
     )
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="train with every process mpirun started (DataParallel); --batch-size is then "
+        "the global batch, and only rank 0 prints and writes files",
+    )
     return parser.parse_args(argv)
 
 
@@ -348,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(problem)
     if args.seed is not None:
         set_random_seed(args.seed)
+    strategy = distribute.DataParallel() if args.distributed else distribute.get_strategy()
+    if not strategy.is_chief:
+        sys.stdout = open(os.devnull, "w")  # only rank 0 prints, for the whole run
     _, title, class_names = DATASETS[args.dataset]
 
     print(f"Loading {title}...")
@@ -365,7 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         test_labels=test_labels,
     )
 
-    model = build(args.optimizer, args.learning_rate)
+    with strategy.scope():
+        model = build(args.optimizer, args.learning_rate)
     print()
     model.summary()
 
@@ -377,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     history = train(model, x_train, y_train, args.epochs, args.batch_size)
     probs = report(model, x_test, y_test, test_labels, class_names)
 
-    if args.plots is not None:
+    if args.plots is not None and strategy.is_chief:
         images = (train_images, train_labels, test_images, test_labels)
         paths = plot(args.plots, *images, probs, history, class_names)
         print("\nWrote " + ", ".join(str(p) for p in paths))

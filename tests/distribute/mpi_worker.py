@@ -7,6 +7,7 @@ its weights, logs, evaluate results and printed text to OUT_DIR/rank{r}.npz.
 MODE "raise": rank 1 raises during the second batch; the job must stop (rank 0 would
 otherwise wait in the next Allreduce for ever).
 MODE "mismatch": rank 1 builds a narrower first layer; the first fit must fail clearly.
+MODE "mnist": `tensorgrad-mnist --distributed` on the first 1,000 Fashion-MNIST images.
 """
 
 from __future__ import annotations
@@ -131,6 +132,17 @@ def main(mode: str, out: Path) -> None:
         x, y, _, _ = data()
         model = book_network(strategy, units=256 if strategy.rank == 1 else 512)
         model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+    elif mode == "mnist":
+        from tensorgrad.datasets import fashion_mnist
+        from tensorgrad.examples import mnist
+
+        (x, y), (x_test, y_test) = fashion_mnist.load_data()
+        fashion_mnist.load_data = lambda path=None: (
+            (x[:1000], y[:1000]),
+            (x_test[:200], y_test[:200]),
+        )
+        options = ["--dataset", "fashion_mnist", "--epochs", "1", "--seed", "0", "--distributed"]
+        sys.exit(mnist.main([*options, "--save", str(out / "mnist.tensorgrad")]))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

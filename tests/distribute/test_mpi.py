@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import tensorgrad
+from tensorgrad.datasets import DatasetError, fashion_mnist
 from tensorgrad.engine.backend import default_float
 
 WORKER = Path(__file__).with_name("mpi_worker.py")
@@ -100,3 +101,18 @@ def test_different_models_are_refused_at_the_first_broadcast(mpirun, tmp_path):
     assert done.returncode != 0
     assert "DataParallel: the model differs between processes" in done.stderr
     assert "weight 0: (784, 512) float32 on rank 0, (784, 256) float32 on rank 1" in done.stderr
+
+
+def test_the_mnist_command_trains_distributed_and_only_rank_0_prints(mpirun, tmp_path):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fashion_mnist, "MIRRORS", ())  # never download in a test
+        try:
+            fashion_mnist.load_data()
+        except DatasetError as e:
+            pytest.skip(f"Fashion-MNIST not available: {e}")
+    done, _ = _run(mpirun, "mnist", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Trained 1 epoch(s)") == 1
+    assert done.stdout.count("Test accuracy:") == 1
+    assert "8/8 [==============================]" in done.stdout  # 1,000 samples at 128
+    assert (tmp_path / "mnist.tensorgrad").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -157,3 +158,27 @@ def test_other_ranks_drop_the_callbacks_that_print_or_write(tmp_path):
     other.on_chief(written.append, "file")
     chief.on_chief(written.append, "file")
     assert written == ["file"]
+
+
+def test_the_mnist_command_runs_distributed_in_one_process(monkeypatch, capsys):
+    from tensorgrad.datasets import fashion_mnist
+    from tensorgrad.examples import mnist
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (120, 28, 28)).astype(np.uint8)
+    labels = rng.integers(0, 10, 120).astype(np.uint8)
+    monkeypatch.setattr(
+        fashion_mnist, "load_data", lambda path=None: ((images, labels), (images, labels))
+    )
+    options = ["--dataset", "fashion_mnist", "--epochs", "1", "--seed", "0"]
+    assert mnist.main([*options, "--distributed"]) == 0
+    distributed = capsys.readouterr().out
+    assert mnist.main(options) == 0
+    alone = capsys.readouterr().out
+    assert "Trained 1 epoch(s)" in distributed
+    # the same run: equal losses, accuracies and predictions (timings aside)
+    assert _numbers(distributed) == _numbers(alone)
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"(?:loss|accuracy): [0-9.]+", text)
