@@ -55,39 +55,57 @@ def _first_difference(first: list[Any], other: list[Any], rank: int) -> str:
 
 
 def broadcast_training_state(communicator: Any, model: Any) -> None:
-    """Give every process the chief's weights, optimizer state, random state and epoch."""
+    """Give every process the chief's weights, optimizer state, random state and epoch.
+
+    Arrays (weights, optimizer slots) travel as raw buffers (MPI_Bcast); the rest, small,
+    is pickled.
+    """
     weights = model.weights
     check_same_model(communicator, weights)
     for weight in weights:
-        array = weight.data
-        if array.flags.c_contiguous:
-            communicator.bcast_array(array)
-        else:  # MPI needs one contiguous block; the weight keeps its own array
-            block = np.ascontiguousarray(array)
-            communicator.bcast_array(block)
-            np.copyto(array, block)
+        _bcast_into(communicator, weight.data)
     chief = communicator.rank == 0
     trainable = model.trainable_weights
     optimizer = model.optimizer
-    state = {
-        "optimizer": optimizer.get_state(trainable) if chief else None,
-        "rng": random.get_state() if chief else None,
-        "layer_rngs": [
-            [g.bit_generator.state for g in _own_generators(layer)] for layer in model.layers
-        ]
-        if chief
-        else None,
-        "initial_epoch": model._initial_epoch if chief else None,
-    }
-    state = communicator.bcast_object(state)
+    header = None
+    if chief:
+        optimizer_state = optimizer.get_state(trainable)
+        header = {
+            "iterations": optimizer_state["iterations"],
+            "slots": [
+                [(s.shape, str(s.dtype)) for s in slots] for slots in optimizer_state["slots"]
+            ],
+            "rng": random.get_state(),
+            "layer_rngs": [
+                [g.bit_generator.state for g in _own_generators(layer)] for layer in model.layers
+            ],
+            "initial_epoch": model._initial_epoch,
+        }
+    header = communicator.bcast_object(header)
+    if chief:
+        slots = optimizer_state["slots"]
+    else:
+        slots = [[np.empty(shape, dtype) for shape, dtype in v] for v in header["slots"]]
+    for array in (a for variable in slots for a in variable):
+        _bcast_into(communicator, array)
     if chief:
         return
-    optimizer.set_state(state["optimizer"], trainable)
-    random.set_state(state["rng"])
-    for layer, saved in zip(model.layers, state["layer_rngs"]):
+    optimizer.set_state({"iterations": header["iterations"], "slots": slots}, trainable)
+    random.set_state(header["rng"])
+    for layer, saved in zip(model.layers, header["layer_rngs"]):
         for generator, value in zip(_own_generators(layer), saved):
             generator.bit_generator.state = value
-    model._initial_epoch = state["initial_epoch"]
+    model._initial_epoch = header["initial_epoch"]
+
+
+def _bcast_into(communicator: Any, array: np.ndarray) -> None:
+    """Overwrite `array` with the chief's values (MPI needs one contiguous block)."""
+    if array.flags.c_contiguous:
+        communicator.bcast_array(array)
+        return
+    block = np.ascontiguousarray(array)
+    communicator.bcast_array(block)
+    np.copyto(array, block)
 
 
 def _own_generators(layer: Any) -> list[np.random.Generator]:
