@@ -101,7 +101,7 @@ class Strategy:
         return [m.result() for m in metrics]
 
     def on_chief(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run `write` (saving a file) on the chief only; the others wait until it is done."""
+        """Run `write` (saving a file) on the chief only."""
         return write(*args, **kwargs)
 
     def __repr__(self) -> str:
@@ -290,11 +290,13 @@ class DataParallel(Strategy):
         return results
 
     def on_chief(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run `write` on the chief; every rank then waits for it (a barrier), so that the
-        others may read the file it wrote on a shared filesystem."""
-        result = write(*args, **kwargs) if self.is_chief else None
-        self.communicator.barrier()
-        return result
+        """Run `write` on the chief only; the other ranks return at once, without waiting.
+
+        No barrier: `if strategy.is_chief: model.save(...)`, the usual way to save once,
+        must not wait for ranks that never call it. To read the file from other ranks on a
+        shared filesystem, call `strategy.communicator.barrier()` on all ranks first.
+        """
+        return write(*args, **kwargs) if self.is_chief else None
 
 
 def strategy_for(model: Any) -> Strategy:
