@@ -212,9 +212,19 @@ class Loss:
         """The per-sample losses."""
         return type(self).fn(y_true, y_pred)
 
-    def __call__(self, y_true: Any, y_pred: Any) -> Tensor:
-        """The mean loss over the batch (Keras' "sum_over_batch_size"), a scalar tensor."""
-        return tg.mean(self.call(y_true, y_pred))
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        """The mean loss over the batch (Keras' "sum_over_batch_size"), a scalar tensor.
+
+        With `sample_weight` (one weight per sample, or per timestep) the losses are weighted
+        and still divided by their count, as Keras does. A mask on `y_pred` (timesteps that
+        are padding) leaves those steps out: the mean is over the real steps.
+        """
+        values = self.call(y_true, y_pred)
+        mask = y_pred._keras_mask if isinstance(y_pred, Tensor) else None
+        if sample_weight is None and mask is None:
+            return tg.mean(values)
+        weights = _loss_weights(values.shape, sample_weight, mask, values.dtype)
+        return tg.sum(values * weights) * (1.0 / max(values.size, 1))
 
     def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
         """Raise a clear error if `y_true` cannot be targets for outputs of `output_shape`.
@@ -232,6 +242,30 @@ class Loss:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _loss_weights(
+    shape: tuple[int, ...], sample_weight: Any, mask: Any, dtype: np.dtype
+) -> np.ndarray:
+    """Weights of the per-sample (or per-step) losses: sample weights times a mask scaled so
+    that the real steps average to the loss (Keras' rule for masked losses)."""
+    weights = np.ones(shape, dtype)
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight)
+        sw = sw.astype(dtype).reshape(sw.shape + (1,) * (len(shape) - sw.ndim))
+        try:
+            weights = weights * sw
+        except ValueError:
+            raise ValueError(
+                f"loss: sample_weight of shape {np.shape(sample_weight)} does not fit losses of "
+                f"shape {shape}; give one weight per sample"
+            ) from None
+    if mask is not None:
+        m = np.asarray(mask, dtype).reshape(np.shape(mask) + (1,) * (len(shape) - np.ndim(mask)))
+        m = np.broadcast_to(m, shape)
+        valid = m.sum()
+        weights = weights * m * (m.size / valid if valid else 0.0)
+    return weights
 
 
 class _CrossentropyLoss(Loss):

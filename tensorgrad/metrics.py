@@ -137,12 +137,16 @@ class Mean(Metric):
     0.8
     """
 
-    def update_state(self, values: Any, weight: Any = None) -> None:
+    def update_state(self, values: Any, weight: Any = None, sample_weight: Any = None) -> None:
         """Add `values` (a number or array); `weight` says how many samples each stands for.
+
+        `sample_weight` is Keras' name for `weight`.
 
         Raises:
             ValueError: weights that do not broadcast to the values.
         """
+        if sample_weight is not None:
+            weight = sample_weight
         if isinstance(values, float) and isinstance(weight, (int, float)):
             self.total += values * weight  # one batch's mean: the common case, each step of fit
             self.count += weight
@@ -183,8 +187,18 @@ class _SampleMetric(Metric):
             self.total += float(total) / per
             self.count += values.size / per
             return
-        values = _per_sample(values.astype(np.float64))
-        weight = np.broadcast_to(_array(sample_weight), values.shape)
+        values = values.astype(np.float64)
+        weight = _array(sample_weight).astype(np.float64)
+        while values.ndim > max(weight.ndim, 1):  # each sample (or timestep) counts once
+            values = _per_sample(values)
+        weight = weight.reshape(weight.shape + (1,) * (values.ndim - weight.ndim))
+        try:
+            weight = np.broadcast_to(weight, values.shape)
+        except ValueError:
+            raise ValueError(
+                f"{self.name}: sample_weight of shape {np.shape(sample_weight)} does not fit "
+                f"values of shape {values.shape}; give one weight per sample"
+            ) from None
         self.total += float((values * weight).sum())
         self.count += float(weight.sum())
 

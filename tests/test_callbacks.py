@@ -228,9 +228,9 @@ def test_terminate_on_nan_names_the_epoch_and_batch(data, capsys):
     real_step = model.train_step
     calls = []
 
-    def step(xb, yb):
+    def step(batch):
         calls.append(1)
-        logs = real_step(xb, yb)
+        logs = real_step(batch)
         if len(calls) >= 11:  # the 2nd batch of the 2nd epoch (10 batches an epoch)
             logs["loss"] = float("nan")
         return logs

@@ -31,6 +31,7 @@ import numpy as np
 
 from tensorgrad.distribute import faults, state
 from tensorgrad.distribute.communicator import LocalCommunicator, world
+from tensorgrad.utils import nest
 
 
 class Strategy:
@@ -88,9 +89,12 @@ class Strategy:
     def sync_training_state(self, model: Any) -> None:
         """Make every process start fit from the chief's state (nothing to do alone)."""
 
-    def run_step(self, step: Callable[..., dict[str, float]], x: Any, y: Any) -> dict[str, float]:
-        """Run a train or test step on this process's share of a global batch."""
-        return step(x, y)
+    def run_step(
+        self, step: Callable[[Any], dict[str, float]], batch: Any, metrics: Sequence[Any] = ()
+    ) -> dict[str, float]:
+        """Run a train or test step on this process's share of a global batch; its logs,
+        with the values of `metrics` (the model's) taken over every process."""
+        return step(batch)
 
     def reduce_gradients(self, weights: Sequence[Any]) -> list[np.ndarray | None]:
         """The gradients of the whole global batch, one per weight (None: no gradient)."""
@@ -156,8 +160,6 @@ class DataParallel(Strategy):
         self._single = self.size == 1
         self._local_n = self._global_n = 0
         self._buffers: tuple[tuple[int, ...], list[tuple[np.ndarray, list[Any]]]] | None = None
-        self._idle: dict[int, tuple[float, float]] | None = None  # see run_step
-        self._seen: list[Any] = []
         if abort_on_error and not self._single:
             faults.abort_on_uncaught_exception(self.communicator)
 
@@ -180,28 +182,37 @@ class DataParallel(Strategy):
         if not self._single:
             state.broadcast_training_state(self.communicator, model)
 
-    def run_step(self, step: Callable[..., dict[str, float]], x: Any, y: Any) -> dict[str, float]:
-        """Run `step` on this rank's contiguous share of the global batch (x, y).
+    def run_step(
+        self, step: Callable[[Any], dict[str, float]], batch: Any, metrics: Sequence[Any] = ()
+    ) -> dict[str, float]:
+        """Run `step` on this rank's contiguous share of the global batch; the logs, with the
+        values of `metrics` combined over all ranks.
 
+        `batch` is (x, y, sample_weight), each an array, a structure of arrays or None.
         A batch smaller than the number of ranks (the last of an epoch) leaves some ranks
         without samples. Such a rank still takes part in every collective: it runs the step
         on one sample whose gradient is scaled by zero, contributes its metric totals from
         before the step, and then puts them back.
         """
         if self._single:
-            return step(x, y)
-        n = len(x)
+            return step(batch)
+        n = len(next(a for a in nest.flatten(batch) if a is not None))
         start, stop = n * self.rank // self.size, n * (self.rank + 1) // self.size
         self._global_n, self._local_n = n, stop - start
-        if stop > start:
-            return step(x[start:stop], None if y is None else y[start:stop])
-        self._idle = {id(m): (m.total, m.count) for m in self._seen}
-        try:
-            return step(x[:1], None if y is None else y[:1])
-        finally:
-            for metric in self._seen:
-                metric.total, metric.count = self._idle.get(id(metric), (0.0, 0.0))
-            self._idle = None
+        before = None
+        if stop == start:
+            before = [(m.total, m.count) for m in _combinable(metrics)]
+            start, stop = 0, 1
+        share = nest.map_structure(lambda a: None if a is None else a[start:stop], batch)
+        logs = dict(step(share))
+        results = self._combined_results(metrics, before)
+        if before is not None:
+            for metric, (total, count) in zip(metrics, before):
+                metric.total, metric.count = total, count
+        for metric, value in zip(metrics, results):
+            if metric.name in logs:
+                logs[metric.name] = value
+        return logs
 
     def reduce_gradients(self, weights: Sequence[Any]) -> list[np.ndarray | None]:
         """Sum `local_n / global_n` times each rank's gradients with one Allreduce.
@@ -260,33 +271,30 @@ class DataParallel(Strategy):
 
         Metrics keep a running `total` and `count`; summing those (not averaging the
         ranks' averages) gives the value one process would compute on all the samples.
+        Every rank must call it (it is a collective); each keeps its own totals.
 
         Raises:
             TypeError: a metric that keeps no total and count, which cannot be combined.
         """
         if self._single:
             return [m.result() for m in metrics]
-        sums = np.empty(2 * len(metrics), np.float64)
-        for k, metric in enumerate(metrics):
-            if not (hasattr(metric, "total") and hasattr(metric, "count")):
-                raise TypeError(
-                    f"DataParallel: metric {getattr(metric, 'name', metric)!r} "
-                    f"({type(metric).__name__}) keeps no running total and count, so its "
-                    "results cannot be combined across processes; give it `total` and "
-                    "`count` attributes with result() = total / count"
-                )
-            own = (metric.total, metric.count)
-            if self._idle is not None:  # no samples this step: what it had before it
-                own = self._idle.get(id(metric), (0.0, 0.0))
-            sums[2 * k : 2 * k + 2] = own
+        return self._combined_results(metrics, None)
+
+    def _combined_results(
+        self, metrics: Sequence[Any], own: list[tuple[float, float]] | None
+    ) -> list[float]:
+        """Results over all ranks, this rank contributing `own` (its current state if None)."""
+        metrics = _combinable(metrics)
+        if own is None:
+            own = [(m.total, m.count) for m in metrics]
+        sums = np.array(own, np.float64).reshape(-1)
         self.communicator.allreduce_sum(sums)
-        self._seen = list(metrics)
         results = []
         for k, metric in enumerate(metrics):
-            own = (metric.total, metric.count)
+            mine = (metric.total, metric.count)
             metric.total, metric.count = float(sums[2 * k]), float(sums[2 * k + 1])
             results.append(metric.result())
-            metric.total, metric.count = own
+            metric.total, metric.count = mine
         return results
 
     def on_chief(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -297,6 +305,19 @@ class DataParallel(Strategy):
         shared filesystem, call `strategy.communicator.barrier()` on all ranks first.
         """
         return write(*args, **kwargs) if self.is_chief else None
+
+
+def _combinable(metrics: Sequence[Any]) -> list[Any]:
+    """The metrics, checked to keep a running total and count (what ranks can add up)."""
+    for metric in metrics:
+        if not (hasattr(metric, "total") and hasattr(metric, "count")):
+            raise TypeError(
+                f"DataParallel: metric {getattr(metric, 'name', metric)!r} "
+                f"({type(metric).__name__}) keeps no running total and count, so its "
+                "results cannot be combined across processes; give it `total` and "
+                "`count` attributes with result() = total / count"
+            )
+    return list(metrics)
 
 
 def strategy_for(model: Any) -> Strategy:

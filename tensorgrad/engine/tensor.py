@@ -29,7 +29,16 @@ class Tensor:
            [6., 8.]], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_logits", "data", "grad", "name", "requires_grad")
+    __slots__ = (
+        "__weakref__",
+        "_ctx",
+        "_keras_mask",
+        "_logits",
+        "data",
+        "grad",
+        "name",
+        "requires_grad",
+    )
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__
     __hash__ = object.__hash__
 
@@ -41,6 +50,8 @@ class Tensor:
         self._ctx: Function | None = None
         # Set by softmax and sigmoid: (that op, its input), so losses can use the logits.
         self._logits: tuple[type, Tensor] | None = None
+        # Set by layers on sequences: which timesteps are real (a bool array (batch, steps)).
+        self._keras_mask: Any = None
         self.name: str | None = None
         self.requires_grad = False
         if requires_grad:
@@ -59,6 +70,7 @@ class Tensor:
         t.requires_grad = requires_grad
         t._ctx = ctx
         t._logits = None
+        t._keras_mask = None
         t.name = None
         return t
 

@@ -9,16 +9,52 @@ from tensorgrad.layers.base import Layer, deserialize, serialize
 from tensorgrad.layers.core import Activation, Dense, Dropout, Flatten
 from tensorgrad.layers.input_layer import Input, InputLayer
 from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from tensorgrad.layers.symbolic import KerasTensor
 
 __all__ = [
     "Activation",
+    "Add",
+    "Average",
+    "Concatenate",
     "Dense",
+    "Dot",
     "Dropout",
     "Flatten",
     "Input",
     "InputLayer",
     "InputSpec",
+    "KerasTensor",
     "Layer",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
     "deserialize",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
     "serialize",
+    "subtract",
 ]

@@ -21,7 +21,9 @@ from tensorgrad import initializers
 from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import as_array, default_float
 from tensorgrad.engine.tensor import Tensor
+from tensorgrad.layers import symbolic
 from tensorgrad.layers.input_spec import InputSpec, format_shape, reshape_hint
+from tensorgrad.utils import nest
 from tensorgrad.utils.registry import snake_case
 
 LAYER_CLASSES: dict[str, type[Layer]] = {}
@@ -42,8 +44,15 @@ def clear_session() -> None:
     _name_counts.clear()
 
 
-def _batch_shape(shape: Any) -> tuple[Any, ...]:
-    """A shape as a tuple with the batch axis as None: (32, 784) -> (None, 784)."""
+def _batch_shape(shape: Any) -> Any:
+    """A shape as a tuple with the batch axis as None: (32, 784) -> (None, 784).
+
+    A list (or dict) of shapes, for layers with several inputs, gives a list (dict) of them.
+    """
+    if isinstance(shape, dict):
+        return {k: _batch_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and not symbolic.is_shape(tuple(shape)):
+        return [_batch_shape(s) for s in shape]
     if isinstance(shape, (int, np.integer)):
         raise TypeError(
             f"build: input_shape must be a tuple with the batch axis first, such as (None, "
@@ -83,12 +92,25 @@ class Layer:
     """
 
     _call_takes_training = False
+    _call_takes_mask = False
+    _call_positional: tuple[str, ...] = ()  # call's parameters after inputs, in order
+    _makes_masks = False  # compute_mask is overridden: ask it even when no mask comes in
     _autocast = True  # cast integer inputs to float (an Embedding layer would turn it off)
+    supports_masking = False
+    """Whether a mask coming in passes through to the output (Keras' default: it does not)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         LAYER_CLASSES[cls.__name__] = cls
-        cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
+        parameters = inspect.signature(cls.call).parameters
+        cls._call_takes_training = "training" in parameters
+        cls._call_takes_mask = "mask" in parameters
+        cls._call_positional = tuple(
+            name
+            for name, p in list(parameters.items())[2:]
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        )
+        cls._makes_masks = cls.compute_mask is not Layer.compute_mask
         if "build" in cls.__dict__:
             cls.build = _wrap_build(cls.__dict__["build"])  # type: ignore[method-assign]
 
@@ -116,6 +138,7 @@ class Layer:
         self._non_trainable_weights: list[Tensor] = []
         self._build_input_shape: tuple[Any, ...] | None = None
         self._build_output_shape: Any = None
+        self._inbound_nodes: list[symbolic.Node] = []
 
     def _unknown_argument(self, key: str) -> TypeError:
         known = [
@@ -183,18 +206,50 @@ class Layer:
 
     def add_weight(
         self,
-        name: str,
-        shape: Sequence[int],
-        initializer: Any = "glorot_uniform",
-        trainable: bool = True,
+        *args: Any,
+        shape: Sequence[int] | None = None,
+        initializer: Any = None,
         dtype: Any = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
     ) -> Tensor:
         """Create a weight tensor of `shape`, filled by `initializer`, owned by this layer.
 
-        Trainable weights require a gradient; optimizers update their `.data` in place.
+        Keras 3's signature, `add_weight(shape=..., initializer=..., dtype=..., trainable=...,
+        name=...)` (the name is optional), and Keras 2's positional `add_weight(name, shape,
+        initializer, trainable, dtype)` are both accepted. The initializer defaults to
+        "glorot_uniform". Trainable weights require a gradient; optimizers update their
+        `.data` in place.
+
+        Raises:
+            TypeError: no shape, or an argument Keras' add_weight does not take.
         """
-        dtype = np.dtype(dtype) if dtype is not None else (self._dtype or default_float())
-        values = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        if args and isinstance(args[0], str):  # Keras 2: (name, shape, initializer, ...)
+            legacy = dict(zip(("name", "shape", "initializer", "trainable", "dtype"), args))
+        else:
+            legacy = dict(zip(("shape", "initializer", "dtype", "trainable"), args))
+        given = {"shape": shape, "initializer": initializer, "dtype": dtype, "name": name}
+        for key, value in legacy.items():
+            if key == "trainable":
+                trainable = value
+            elif given[key] is None:
+                given[key] = value
+        unknown = set(kwargs) - {"regularizer", "constraint", "autocast", "aggregation"}
+        if unknown:
+            raise TypeError(f"add_weight: unexpected keyword argument {sorted(unknown)[0]!r}")
+        for key in ("regularizer", "constraint"):
+            if kwargs.get(key) is not None:
+                raise TypeError(f"add_weight: {key}= is not supported yet; leave it None")
+        if given["shape"] is None:
+            raise TypeError(f'add_weight: layer "{self.name}" must give the shape= of the weight')
+        shape, name = tuple(given["shape"]), given["name"]
+        if name is None:
+            count = len(self._trainable_weights) + len(self._non_trainable_weights)
+            name = "variable" if count == 0 else f"variable_{count}"
+        dtype = np.dtype(given["dtype"]) if given["dtype"] is not None else None
+        dtype = dtype or self._dtype or default_float()
+        values = initializers.get(given["initializer"] or "glorot_uniform")(shape, dtype=dtype)
         weight = Tensor(as_array(values, dtype), requires_grad=trainable and self._trainable)
         weight.name = f"{self.name}/{name}"
         (self._trainable_weights if trainable else self._non_trainable_weights).append(weight)
@@ -288,10 +343,14 @@ class Layer:
             self._build_input_shape = input_shape
             self._build_output_shape = self.compute_output_shape(input_shape)
 
-    def _maybe_build(self, input_shape: Sequence[Any]) -> None:
+    def _maybe_build(self, input_shape: Any) -> None:
         shape = _batch_shape(input_shape)
         declared = self._batch_input_shape
-        if declared is not None and not InputSpec(shape=declared).accepts(shape):
+        if (
+            declared is not None
+            and symbolic.is_shape(shape)
+            and not InputSpec(shape=declared).accepts(shape)
+        ):
             raise ValueError(
                 f'{type(self).__name__} layer "{self.name}": expected an input of shape '
                 f"{format_shape(declared)} (its input_shape), got shape {format_shape(shape)}"
@@ -299,38 +358,137 @@ class Layer:
             )
         self.build(shape)
 
-    def __call__(self, inputs: Any, training: bool | None = None) -> Tensor:
-        """Run the layer on a tensor or array (built on first use); `training` for Dropout."""
-        x = inputs if type(inputs) is Tensor else _to_tensor(inputs)
-        if self._autocast and x.data.dtype.kind != "f":
-            x = Tensor._make(x.data.astype(self._dtype or default_float()), False, None)
+    def _build_for(self, shapes: Any) -> None:
+        """Build for inputs of `shapes` on first use; afterwards check them against the spec."""
         if not self.built:
-            self._maybe_build(x.data.shape)
-        spec = self.input_spec
-        if spec is not None:
-            spec.check(self, x.data.shape)
-        if self._call_takes_training:
-            return self.call(x, training=bool(training))
-        return self.call(x)
+            self._maybe_build(shapes)
+        elif self.input_spec is not None and symbolic.is_shape(shapes):
+            self.input_spec.check(self, shapes)
 
-    def call(self, inputs: Tensor) -> Tensor:
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run the layer on a tensor or array, or a list or dict of them (built on first use).
+
+        `training=` reaches layers that act differently in training (Dropout), `mask=`
+        those that use masks; other arguments go to `call`. Called on symbolic tensors
+        (`Input`), the call is recorded in a graph for `Model(inputs, outputs)` instead.
+        """
+        if type(inputs) is not Tensor and symbolic.any_symbolic(inputs, args, kwargs):
+            return symbolic.symbolic_call(self, inputs, args, kwargs)
+        training = kwargs.pop("training", None)
+        mask = kwargs.pop("mask", None)
+        if type(inputs) is Tensor:
+            x = inputs
+        elif nest.is_nested(inputs):
+            x = nest.map_structure(_to_tensor, inputs)
+        else:
+            x = _to_tensor(inputs)
+        if type(x) is Tensor:
+            if self._autocast and x.data.dtype.kind != "f":
+                cast = Tensor._make(x.data.astype(self._dtype or default_float()), False, None)
+                cast._keras_mask = x._keras_mask
+                x = cast
+            if not self.built:
+                self._maybe_build(x.data.shape)
+            spec = self.input_spec
+            if spec is not None:
+                spec.check(self, x.data.shape)
+            if mask is None:
+                mask = x._keras_mask
+        else:
+            if not self.built:
+                self._maybe_build(nest.map_structure(lambda t: t.data.shape, x))
+            if mask is None:
+                masks = [t._keras_mask for t in nest.flatten(x)]
+                if any(m is not None for m in masks):
+                    mask = nest.pack_sequence_as(x, masks)
+        given = self._call_positional[: len(args)] if args else ()
+        if self._call_takes_training and "training" not in given:
+            kwargs["training"] = bool(training)
+        if self._call_takes_mask and "mask" not in given:
+            kwargs["mask"] = mask
+        outputs = self.call(x, *args, **kwargs)
+        if mask is not None or self._makes_masks:
+            _set_masks(outputs, self.compute_mask(x, mask), x)
+        return outputs
+
+    def call(self, inputs: Any) -> Any:
         """The computation: subclasses define it (`training=` is passed if it is a parameter)."""
         return inputs
 
-    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
-        """The output shape for `input_shape`: found by running the layer on one zero sample.
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask of the output: the incoming one if the layer supports masking, else None."""
+        return mask if self.supports_masking else None
 
-        Layers whose shapes follow a formula override this with the formula.
-        """
-        if any(d is None for d in input_shape[1:]):
-            raise ValueError(
-                f'{type(self).__name__} layer "{self.name}": cannot infer the output shape of '
-                f"input shape {format_shape(input_shape)}; define compute_output_shape"
+    def _output_dtype(self, inputs: Any) -> str:
+        """The dtype of the symbolic outputs: the layer's float type."""
+        return self.dtype
+
+    # ----- the graph (functional API) -----
+    def _node(self, index: int | None, what: str) -> symbolic.Node:
+        nodes = self.__dict__.get("_inbound_nodes") or []
+        if not nodes:
+            raise AttributeError(
+                f'layer "{self.name}" has no {what}: it has not been called on a symbolic input '
+                f"(keras.Input) yet"
             )
-        sample = np.zeros((1,) + tuple(input_shape[1:]), dtype=self._dtype or default_float())
-        with grad_mode.no_grad():
-            out = self(sample)
-        return (None,) + out.shape[1:]
+        if index is None:
+            if len(nodes) > 1:
+                raise AttributeError(
+                    f'layer "{self.name}" has been called {len(nodes)} times, so it has several '
+                    f"{what}s; use get_{what}_at(node_index)"
+                )
+            index = 0
+        if not 0 <= index < len(nodes):
+            raise IndexError(f'layer "{self.name}" has {len(nodes)} nodes, asked for {index}')
+        return nodes[index]
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input this layer was called on (one call only)."""
+        node = self._node(None, "input")
+        return node.args[0]
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of this layer's call (one call only)."""
+        return self._node(None, "output").outputs
+
+    def get_input_at(self, node_index: int) -> Any:
+        """The symbolic input of the layer's `node_index`-th call."""
+        return self._node(node_index, "input").args[0]
+
+    def get_output_at(self, node_index: int) -> Any:
+        """The symbolic output of the layer's `node_index`-th call."""
+        return self._node(node_index, "output").outputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape for `input_shape`: found by running the layer on zero samples.
+
+        Unknown sizes (None) are tried at two lengths; the output axes that follow them are
+        reported as None. Layers whose shapes follow a formula override this with it.
+        """
+        def probe(size: int) -> Any:
+            def zeros(shape: tuple[Any, ...]) -> np.ndarray:
+                dims = (1,) + tuple(size if d is None else d for d in shape[1:])
+                return np.zeros(dims, dtype=self._dtype or default_float())
+
+            sample = nest.map_structure(zeros, _shapes_as_leaves(input_shape))
+            with grad_mode.no_grad():
+                out = self(sample)
+            return [t.shape for t in nest.flatten(out)], out
+
+        first, out = probe(2)
+        if any(d is None for s in nest.flatten(_shapes_as_leaves(input_shape)) for d in s[1:]):
+            second, _ = probe(3)
+        else:
+            second = first
+        shapes = [
+            (None,) + tuple(a if a == b else None for a, b in zip(s1[1:], s2[1:]))
+            for s1, s2 in zip(first, second)
+        ]
+        if isinstance(out, Tensor):
+            return shapes[0]
+        return nest.pack_sequence_as(nest.map_structure(lambda t: 0, out), shapes)
 
     @property
     def input_shape(self) -> tuple[Any, ...]:
@@ -369,12 +527,44 @@ class Layer:
 def _to_tensor(inputs: Any) -> Tensor:
     if isinstance(inputs, Tensor):
         return inputs
-    if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], Tensor):
-        raise TypeError(
-            "layer call: expected one tensor or array, got a list of inputs; layers here take "
-            "a single input"
-        )
     return Tensor._make(as_array(inputs), False, None)
+
+
+def _shapes_as_leaves(shapes: Any) -> Any:
+    if symbolic.is_shape(tuple(shapes)) if isinstance(shapes, (list, tuple)) else False:
+        return _Leaf(tuple(shapes))
+    if isinstance(shapes, dict):
+        return {k: _shapes_as_leaves(v) for k, v in shapes.items()}
+    return [_shapes_as_leaves(s) for s in shapes]
+
+
+class _Leaf:
+    """A value that nest treats as one leaf (a shape tuple inside a structure of shapes)."""
+
+    def __init__(self, value: tuple[Any, ...]) -> None:
+        self.value = value
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.value[index]
+
+    def __iter__(self) -> Any:
+        return iter(self.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+
+def _set_masks(outputs: Any, masks: Any, inputs: Any) -> None:
+    """Attach `masks` to the output tensors (the same mask to each when one is given)."""
+    flat = nest.flatten(outputs)
+    if masks is None or not nest.is_nested(masks):
+        masks = [masks] * len(flat)
+    else:
+        masks = nest.flatten(masks)
+    passed_through = {id(t) for t in nest.flatten(inputs)}
+    for tensor, mask in zip(flat, masks):
+        if isinstance(tensor, Tensor) and (mask is not None or id(tensor) not in passed_through):
+            tensor._keras_mask = mask
 
 
 def _unique(weights: Iterable[Tensor]) -> list[Tensor]:

@@ -42,6 +42,8 @@ class Dense(Layer):
         TypeError: an unknown keyword argument.
     """
 
+    supports_masking = True
+
     def __init__(
         self,
         units: int,
@@ -94,6 +96,8 @@ class Dense(Layer):
 class Activation(Layer):
     """Applies an activation function ("relu", "softmax", ... or a function) to its input."""
 
+    supports_masking = True
+
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -145,6 +149,8 @@ class Dropout(Layer):
             input's size), e.g. (None, 1, features) to drop the same features at all steps.
         seed: an integer for a repeatable mask sequence.
     """
+
+    supports_masking = True
 
     def __init__(
         self,

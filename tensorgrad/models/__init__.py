@@ -8,8 +8,9 @@
 >>> model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
 """
 
+from tensorgrad.models.functional import Functional
 from tensorgrad.models.model import Model
 from tensorgrad.models.saving import load_model, save_model
 from tensorgrad.models.sequential import Sequential
 
-__all__ = ["Model", "Sequential", "load_model", "save_model"]
+__all__ = ["Functional", "Model", "Sequential", "load_model", "save_model"]

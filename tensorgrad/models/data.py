@@ -19,6 +19,38 @@ from tensorgrad.engine import random
 from tensorgrad.engine.backend import default_float
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.input_spec import format_shape, reshape_hint
+from tensorgrad.utils import nest
+
+
+def as_structure(data: Any, name: str, op: str) -> Any:
+    """`data` as one array, or a list or dict of arrays (a model's several inputs or outputs).
+
+    A list or tuple counts as several arrays when its items are arrays or tensors; a list
+    of numbers (or of lists of numbers) is one array.
+
+    Raises:
+        ValueError: missing data, or an empty list or dict.
+    """
+    if data is None:
+        raise ValueError(f"{op}: {name} is missing")
+    if isinstance(data, Mapping):
+        if not data:
+            raise ValueError(f"{op}: {name} is an empty dict")
+        return {k: as_array(v, f"{name}[{k!r}]", op) for k, v in data.items()}
+    if isinstance(data, (list, tuple)) and data and all(
+        isinstance(d, (np.ndarray, Tensor)) for d in data
+    ):
+        return [as_array(d, f"{name}[{i}]", op) for i, d in enumerate(data)]
+    return as_array(data, name, op)
+
+
+def named_arrays(structure: Any, name: str) -> list[tuple[str, np.ndarray]]:
+    """(label, array) for each array of a structure from `as_structure`, for messages."""
+    if isinstance(structure, Mapping):
+        return [(f"{name}[{k!r}]", structure[k]) for k in sorted(structure)]
+    if isinstance(structure, list):
+        return [(f"{name}[{i}]", a) for i, a in enumerate(structure)]
+    return [(name, structure)]
 
 
 def as_array(data: Any, name: str, op: str) -> np.ndarray:
@@ -26,22 +58,12 @@ def as_array(data: Any, name: str, op: str) -> np.ndarray:
 
     Raises:
         ValueError: missing data or a scalar.
-        TypeError: several inputs, or values that are not numbers.
+        TypeError: values that are not numbers.
     """
     if data is None:
         raise ValueError(f"{op}: {name} is missing")
     if isinstance(data, Tensor):
         return data.data
-    if isinstance(data, Mapping) or (
-        isinstance(data, (list, tuple))
-        and data
-        and isinstance(data[0], (np.ndarray, Tensor))
-        and len({np.shape(d) for d in data}) > 1
-    ):
-        raise TypeError(
-            f"{op}: {name} must be one array (samples first); models here take a single input "
-            f"and give a single output, got {type(data).__name__} of several arrays"
-        )
     try:
         array = np.asarray(data)
     except ValueError as error:
@@ -51,6 +73,20 @@ def as_array(data: Any, name: str, op: str) -> np.ndarray:
     if array.ndim == 0:
         raise ValueError(f"{op}: {name} must have a samples axis first, got a scalar")
     return array
+
+
+def check_samples(named: list[tuple[str, np.ndarray]], op: str) -> int:
+    """The number of samples all the arrays share; a ValueError naming them if they differ."""
+    counts = {label: len(array) for label, array in named}
+    if len(set(counts.values())) > 1:
+        listed = " and ".join(f"{label} of shape {a.shape} ({len(a)} samples)" for label, a in named)
+        raise ValueError(
+            f"{op}: x and y must hold the same number of samples (first axis), got {listed}"
+        )
+    n = next(iter(counts.values()))
+    if n == 0:
+        raise ValueError(f"{op}: {', '.join(counts)} hold no samples")
+    return n
 
 
 def check_same_samples(x: np.ndarray, y: np.ndarray, op: str) -> None:
@@ -113,12 +149,14 @@ def check_input_shape(expected: tuple[Any, ...], x: np.ndarray, op: str, name: s
     )
 
 
-def unpack_validation(validation_data: Any) -> tuple[Any, Any]:
-    """(x_val, y_val) from fit's `validation_data`."""
-    if isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
-        return validation_data[0], validation_data[1]
+def unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
+    """(x_val, y_val, sample_weight_val or None) from fit's `validation_data`."""
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+        weights = validation_data[2] if len(validation_data) == 3 else None
+        return validation_data[0], validation_data[1], weights
     raise ValueError(
-        "fit: validation_data must be a tuple (x_val, y_val), got "
+        "fit: validation_data must be a tuple (x_val, y_val) or (x_val, y_val, "
+        "sample_weight_val), got "
         f"{type(validation_data).__name__}"
         + (
             f" of length {len(validation_data)}"
@@ -128,64 +166,96 @@ def unpack_validation(validation_data: Any) -> tuple[Any, Any]:
     )
 
 
-def split_validation(
-    x: np.ndarray, y: np.ndarray, validation_split: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The LAST `validation_split` fraction of the samples, taken before shuffling (Keras)."""
+def split_validation(arrays: Any, validation_split: float, n: int) -> tuple[Any, Any]:
+    """The structure of arrays cut in two: the LAST `validation_split` fraction of the
+    samples is held out, taken before shuffling (Keras' rule)."""
     if isinstance(validation_split, bool) or not 0 < validation_split < 1:
         raise ValueError(
             f"fit: validation_split must be a fraction in [0, 1), got {validation_split!r}"
         )
-    split_at = math.floor(len(x) * (1.0 - validation_split))
-    if split_at == 0 or split_at == len(x):
+    split_at = math.floor(n * (1.0 - validation_split))
+    if split_at == 0 or split_at == n:
         raise ValueError(
-            f"fit: validation_split={validation_split} of {len(x)} samples leaves "
-            f"{split_at} for training and {len(x) - split_at} for validation; both need some"
+            f"fit: validation_split={validation_split} of {n} samples leaves "
+            f"{split_at} for training and {n - split_at} for validation; both need some"
         )
-    return x[:split_at], y[:split_at], x[split_at:], y[split_at:]
+    flat = nest.flatten(arrays)
+    train = [None if a is None else a[:split_at] for a in flat]
+    held = [None if a is None else a[split_at:] for a in flat]
+    return nest.pack_sequence_as(arrays, train), nest.pack_sequence_as(arrays, held)
 
 
 class ArrayBatches:
     """The batches of one epoch, in order or shuffled with the library's generator.
 
-    Iterating yields (x_batch, y_batch) pairs; the last batch holds the remaining samples.
-    Shuffled batches are written into buffers reused at every step (no allocation per
-    batch), so a batch must not be kept past the next step.
+    `x`, `y` and `sample_weight` may each be an array, a list or dict of arrays, or None;
+    iterating yields `(x_batch, y_batch, sample_weight_batch)` in the same structures. The
+    last batch holds the remaining samples. Shuffled batches are written into buffers
+    reused at every step (no allocation per batch), so a batch must not be kept past the
+    next step.
 
     >>> batches = ArrayBatches(np.zeros((1000, 3)), np.zeros(1000), batch_size=128)
-    >>> len(batches), [len(xb) for xb, _ in batches][-1]
+    >>> len(batches), [len(xb) for xb, _, _ in batches][-1]
     (8, 104)
     """
 
     def __init__(
-        self, x: np.ndarray, y: np.ndarray | None, batch_size: int, shuffle: bool = False
+        self,
+        x: Any,
+        y: Any = None,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        sample_weight: Any = None,
     ) -> None:
-        self.x, self.y = x, y
+        self._structure = (x, y, sample_weight)
+        self._flat = nest.flatten(self._structure)
         self.batch_size = batch_size
         self.shuffle = shuffle
-        self.num_samples = len(x)
+        arrays = [a for a in self._flat if a is not None]
+        self.num_samples = len(arrays[0])
         rows = min(batch_size, self.num_samples)
-        self._x_buffer = np.empty((rows,) + x.shape[1:], x.dtype) if shuffle else None
-        self._y_buffer = (
-            np.empty((rows,) + y.shape[1:], y.dtype) if shuffle and y is not None else None
-        )
+        self._buffers = [
+            None if a is None or not shuffle else np.empty((rows,) + a.shape[1:], a.dtype)
+            for a in self._flat
+        ]
 
     def __len__(self) -> int:
         return math.ceil(self.num_samples / self.batch_size)
 
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-        x, y, n, size = self.x, self.y, self.num_samples, self.batch_size
+    def __iter__(self) -> Iterator[tuple[Any, Any, Any]]:
+        n, size, flat, structure = self.num_samples, self.batch_size, self._flat, self._structure
         order = random.generator().permutation(n) if self.shuffle else None
         for start in range(0, n, size):
             stop = min(start + size, n)
             if order is None:
-                yield x[start:stop], (None if y is None else y[start:stop])
-                continue
-            index = order[start:stop]
-            rows = stop - start
-            # mode="clip" lets NumPy write straight into `out` (indices are valid anyway)
-            x_batch = np.take(x, index, axis=0, out=self._x_buffer[:rows], mode="clip")
-            y_batch = None
-            if y is not None:
-                y_batch = np.take(y, index, axis=0, out=self._y_buffer[:rows], mode="clip")
-            yield x_batch, y_batch
+                batch = [None if a is None else a[start:stop] for a in flat]
+            else:
+                index = order[start:stop]
+                rows = stop - start
+                # mode="clip" lets NumPy write straight into `out` (indices are valid anyway)
+                batch = [
+                    None if a is None else np.take(a, index, axis=0, out=b[:rows], mode="clip")
+                    for a, b in zip(flat, self._buffers)
+                ]
+            yield nest.pack_sequence_as(structure, batch)
+
+
+def class_weight_to_sample_weight(y: np.ndarray, class_weight: Mapping[Any, float]) -> np.ndarray:
+    """One weight per sample: the weight of its class, from labels or one-hot rows (Keras).
+
+    Raises:
+        ValueError: a class in the targets that `class_weight` does not list.
+    """
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = np.round(labels).astype(np.int64)
+    weights = {int(k): float(v) for k, v in class_weight.items()}
+    missing = sorted(set(np.unique(labels).tolist()) - set(weights))
+    if missing:
+        raise ValueError(
+            f"fit: class_weight has no weight for class {missing[0]} (it gives {sorted(weights)})"
+        )
+    table = np.zeros(max(max(weights), int(labels.max())) + 1)
+    for k, v in weights.items():
+        if k >= 0:
+            table[k] = v
+    return table[labels]

@@ -2,8 +2,12 @@
 
 `fit` checks the data, then runs epochs of `train_step` over mini-batches: forward pass,
 loss, backward pass, one optimizer update, running means of the loss and metrics. The
-pieces are small methods (`train_step`, `test_step`, `predict_step`, the batch iterator
-in `models/data.py`) so that each can be read, profiled or overridden on its own.
+pieces are small methods (`train_step`, `compute_loss`, `compute_metrics`, `test_step`,
+`predict_step`, the batch iterator in `models/data.py`) so that each can be read,
+profiled or overridden on its own, as Keras 3 lets you override them.
+
+`Model(inputs, outputs)` makes a functional model (`models/functional.py`); subclass
+`Model` and define `call` for a model written as code; `Sequential` stacks layers.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from tensorgrad import distribute
-from tensorgrad import losses as losses_module
 from tensorgrad import metrics as metrics_module
 from tensorgrad import optimizers as optimizers_module
 from tensorgrad.callbacks import Callback, CallbackList, History
@@ -22,28 +25,46 @@ from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import default_float
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
-from tensorgrad.layers.input_spec import InputSpec
-from tensorgrad.models import data
+from tensorgrad.layers.input_spec import InputSpec, format_shape
+from tensorgrad.layers.symbolic import is_shape
+from tensorgrad.models import data, saving
+from tensorgrad.models.compile_utils import CompileLoss, CompileMetrics
 from tensorgrad.models.summary import print_summary
+from tensorgrad.utils import nest
 
 
 class Model(Layer):
-    """A trainable model. Subclass it and define `call`, or use `Sequential`.
+    """A trainable model: `Model(inputs, outputs)`, a subclass with `call`, or `Sequential`.
 
-    After `compile(optimizer, loss, metrics)`, `fit` trains it on arrays, `evaluate`
-    measures it and `predict` applies it. Attributes: `optimizer`, `loss` (a Loss),
-    `compiled_metrics`, `stop_training` (a callback sets it to stop fit), `history`.
+    After `compile(optimizer, loss, metrics)`, `fit` trains it, `evaluate` measures it and
+    `predict` applies it, on arrays or on lists or dicts of arrays for several inputs and
+    outputs. Attributes: `optimizer`, `loss`, `compiled_metrics`, `metrics`,
+    `stop_training` (a callback sets it to stop fit), `history`.
     """
 
-    def __init__(self, name: str | None = None, **kwargs: Any) -> None:
+    _functional_class: type | None = None  # set by models/functional.py
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            return object.__new__(cls._functional_class)  # Model(inputs, outputs)
+        return object.__new__(cls)
+
+    def __init__(self, *args: Any, name: str | None = None, **kwargs: Any) -> None:
+        if args:
+            raise TypeError(
+                "Model: give the inputs and outputs as Model(inputs, outputs) only for a model "
+                "built from keras.Input; a subclass calls super().__init__() without them"
+            )
         super().__init__(name=name, **kwargs)
         self.optimizer: Any = None
         self.loss: Any = None
-        self.compiled_metrics: list[Any] = []
         self.stop_training = False
         self.history: History | None = None
-        self._metric_identifiers: list[Any] = []
+        self.compiled_loss: CompileLoss | None = None
+        self._compiled_metrics: CompileMetrics | None = None
+        self._compile_args: dict[str, Any] = {}
         self._loss_tracker: Any = None
+        self._output_loss_trackers: list[Any] = []
         self._train_weights: list[Tensor] | None = None
         self._initial_epoch: int | None = None  # set by BackupAndRestore to resume
         self.distribute_strategy = distribute.get_strategy()  # one replica outside a scope
@@ -53,81 +74,233 @@ class Model(Layer):
         """The layers the model is made of."""
         return self._sublayers()
 
-    def build(self, input_shape: tuple[Any, ...] | None = None) -> None:
-        """Create the weights by running the model once on a zero sample of `input_shape`."""
+    def build(self, input_shape: Any = None) -> None:
+        """Create the weights by running the model once on a zero sample of `input_shape`
+        (a shape, or a list or dict of shapes for several inputs)."""
         if input_shape is None:
             raise ValueError(f'build: model "{self.name}" needs an input shape, e.g. (None, 784)')
-        sample = Tensor._make(np.zeros((1,) + tuple(input_shape[1:]), default_float()), False, None)
+
+        def zeros(shape: Any) -> Tensor:
+            sample = np.zeros((1,) + tuple(1 if d is None else d for d in shape[1:]))
+            return Tensor._make(sample.astype(default_float()), False, None)
+
+        if is_shape(tuple(input_shape)) if isinstance(input_shape, (list, tuple)) else False:
+            sample: Any = zeros(tuple(input_shape))
+            self.input_spec = InputSpec(shape=tuple(input_shape))
+        elif isinstance(input_shape, Mapping):
+            sample = {k: zeros(v) for k, v in input_shape.items()}
+        else:
+            sample = [zeros(s) for s in input_shape]
         with grad_mode.no_grad():
             if self._call_takes_training:
                 self.call(sample, training=False)
             else:
                 self.call(sample)
-        self.input_spec = InputSpec(shape=input_shape)
 
     def _expected_input_shape(self) -> tuple[Any, ...] | None:
         """The batch shape the model takes, such as (None, 784), or None if not known yet."""
         return self._build_input_shape or self._batch_input_shape
 
+    @property
+    def output_names(self) -> list[str]:
+        """The names under which logs report each output ("priority_loss")."""
+        return [f"output_{i + 1}" for i in range(max(len(self._output_loss_trackers), 1))]
+
     # ----- compile -----
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None) -> None:
-        """Choose how the model learns: optimizer, loss and metrics (names or objects).
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        metrics: Any = None,
+        loss_weights: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool | None = None,
+        jit_compile: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Choose how the model learns: optimizer, loss(es) and metrics (names or objects).
 
         Args:
             optimizer: "rmsprop", "sgd", "adam", "adagrad", or an Optimizer.
             loss: "categorical_crossentropy", "sparse_categorical_crossentropy",
-                "binary_crossentropy", "mse", "mae", a Loss, or a function.
-            metrics: a list of names ("accuracy", "acc", "mae", ...) or Metric objects; logs
-                and history use the names as written here.
+                "binary_crossentropy", "mse", "mae", a Loss, or a function; for several
+                outputs, one for all, a list in output order or a dict by output name.
+            loss_weights: for several outputs, the factor of each output's loss in the total
+                (a list or a dict by output name).
+            metrics: names ("accuracy", "acc", "mae", ...), Metric objects or functions; for
+                several outputs a list of lists or a dict by output name (a flat list applies
+                to every output). Logs use the names as written here.
+            weighted_metrics: metrics that take the sample weights into account.
+            run_eagerly, jit_compile: accepted for Keras compatibility (always eager here).
 
         Raises:
             ValueError: an unknown name (the message lists the known ones).
+            TypeError: an unknown keyword argument.
         """
+        kwargs.pop("steps_per_execution", None)
+        kwargs.pop("auto_scale_loss", None)
+        if kwargs:
+            raise TypeError(f"compile: unexpected keyword argument {sorted(kwargs)[0]!r}")
         self.distribute_strategy = distribute.strategy_for(self)
         self.optimizer = optimizers_module.get(optimizer)
-        self.loss = None if loss is None else losses_module.get(loss)
-        if metrics is None:
-            metrics = []
-        elif isinstance(metrics, (str, Mapping)) or not isinstance(metrics, Sequence):
-            metrics = [metrics]
-        self._metric_identifiers = list(metrics)
+        self.compiled_loss = None if loss is None else CompileLoss(loss, loss_weights)
+        self.loss = None if loss is None else self._loss_attribute(loss)
+        if (
+            isinstance(metrics, str)
+            or (isinstance(metrics, Mapping) and "class_name" in metrics)
+            or (metrics is not None and not isinstance(metrics, (Sequence, Mapping)))
+        ):
+            metrics = [metrics]  # one metric
         # Resolved now so that unknown names fail at compile; "accuracy" is resolved again
-        # against the labels and output shape once fit or evaluate sees the data.
-        self.compiled_metrics = [metrics_module.get(m, loss=self.loss) for m in metrics]
+        # against the labels and output shapes once fit or evaluate sees the data.
+        self._compiled_metrics = CompileMetrics(metrics, weighted_metrics)
+        self._compile_args = {
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+        }
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self._output_loss_trackers = []
+        if isinstance(metrics, list) and not any(nest.is_nested(m) for m in metrics):
+            # one flat list: until the data is seen, compiled_metrics shows it as given
+            self._compiled_metrics.per_output = [
+                [(metrics_module.get(m, loss=self.loss), False) for m in metrics]
+            ]
+
+    @staticmethod
+    def _loss_attribute(loss: Any) -> Any:
+        """What `model.loss` shows: the Loss object, or the list or dict of them."""
+        from tensorgrad import losses as losses_module
+
+        if isinstance(loss, Mapping):
+            return {k: None if v is None else losses_module.get(v) for k, v in loss.items()}
+        if isinstance(loss, (list, tuple)):
+            return [None if v is None else losses_module.get(v) for v in loss]
+        return losses_module.get(loss)
+
+    @property
+    def compiled_metrics(self) -> list[Any]:
+        """The Metric objects of compile's metrics, output by output."""
+        return [] if self._compiled_metrics is None else self._compiled_metrics.metrics
+
+    @property
+    def metrics(self) -> list[Any]:
+        """Every metric fit reports: the loss tracker, each output's loss, then compile's."""
+        found = [self._loss_tracker] if self._loss_tracker is not None else []
+        return found + list(self._output_loss_trackers) + self.compiled_metrics
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
 
     def _check_compiled(self, op: str) -> None:
-        if self.optimizer is None or self.loss is None:
+        if self.optimizer is None or self.compiled_loss is None:
             what = "compiled" if self.optimizer is None else "compiled with a loss"
             raise RuntimeError(
                 f"{op}: the model must be {what} first; call model.compile(optimizer="
                 f"'rmsprop', loss='categorical_crossentropy', metrics=['accuracy']) before {op}"
             )
 
-    def _resolve_metrics(self, y: np.ndarray) -> None:
-        output_shape = self.output_shape
-        self.compiled_metrics = [
-            metrics_module.get(m, loss=self.loss, output_shape=output_shape, y_true=y)
-            for m in self._metric_identifiers
-        ]
-
     def reset_metrics(self) -> None:
         """Forget the running loss and metric values (fit does it at each epoch)."""
-        if self._loss_tracker is not None:
-            self._loss_tracker.reset_state()
-        for metric in self.compiled_metrics:
+        for metric in self.metrics:
             metric.reset_state()
 
+    # ----- outputs -----
+    def _outputs_info(self, x: Any) -> tuple[list[str], list[tuple[Any, ...]], Any]:
+        """Names, shapes and structure of the outputs; a model written as code is run on one
+        sample to find them."""
+        outputs = getattr(self, "outputs", None)
+        if outputs is not None:
+            shapes = [t.shape for t in outputs]
+            return self.output_names, shapes, self._outputs_struct
+        if not nest.is_nested(x) and self.built and isinstance(self.output_shape, tuple):
+            return [self.name], [self.output_shape], None
+        first = nest.map_structure(lambda a: Tensor._make(data.as_float(a[:1]), False, None), x)
+        with grad_mode.no_grad():
+            out = self(first, training=False)
+        flat = nest.flatten(out)
+        if not nest.is_nested(out):
+            return [self.name], [(None,) + flat[0].shape[1:]], None
+        if isinstance(out, Mapping):
+            names = sorted(out)
+        else:
+            names = [f"output_{i + 1}" for i in range(len(flat))]
+        return names, [(None,) + t.shape[1:] for t in flat], nest.map_structure(lambda t: 0, out)
+
+    def _build_compiled(self, x: Any, y_flat: list[Any] | None) -> None:
+        """Resolve compile's losses and metrics for this model's outputs and these targets."""
+        names, shapes, _ = self._outputs_info(x)
+        self.compiled_loss.build(names, self.name)
+        self._compiled_metrics.build(names, self.compiled_loss.losses, shapes, y_flat, self.name)
+        multi = len(names) > 1
+        self._output_loss_trackers = [
+            metrics_module.Mean(name=f"{n}_loss")
+            for n, loss in zip(names, self.compiled_loss.losses)
+            if multi and loss is not None
+        ]
+
+    def _resolve_metrics(self, y: Any) -> None:
+        """Resolve losses and metrics against targets `y` (for a one-input model)."""
+        shape = self._expected_input_shape()
+        x = np.zeros((1,) + tuple(1 if d is None else d for d in shape[1:]), default_float())
+        self._build_compiled(x, [y] if not isinstance(y, list) else y)
+
     # ----- data -----
-    def _prepare_x(
-        self, x: Any, op: str, warn: bool = True, stacklevel: int = 4
-    ) -> tuple[np.ndarray, bool]:
-        """x checked, cast once to float, and the model built for it; (x, warned).
+    def _input_autocast(self) -> bool:
+        """Whether the model's first layers cast integer inputs to float (not an Embedding)."""
+        layers = [layer for layer in self.layers if type(layer).__name__ != "InputLayer"]
+        return bool(layers) and layers[0]._autocast
+
+    def _prepare_x(self, x: Any, op: str, warn: bool = True, stacklevel: int = 4) -> tuple[Any, bool]:
+        """x checked, float arrays cast once, and the model built for it; (x, warned).
 
         `stacklevel` places a warning at the user's call (predict -> here -> the check).
         """
-        x = data.as_array(x, "x", op)
-        data.check_finite(x, "x", op)
+        x = data.as_structure(x, "x", op)
+        named = data.named_arrays(x, "x")
+        for label, array in named:
+            data.check_finite(array, label, op)
+        data.check_samples(named, op)
+        x = self._check_inputs(x, op)
+        warned = False
+        cast_ints = self._input_autocast()
+        if warn and cast_ints:
+            warned = data.warn_if_unscaled(named[0][1], op, stacklevel)
+
+        def cast(array: np.ndarray) -> np.ndarray:
+            if array.dtype.kind == "f" or (cast_ints and array.dtype.kind in "iub"):
+                return data.as_float(array)  # the one cast of the inputs
+            return array
+
+        x = nest.map_structure(cast, x)
+        if not self.built and not nest.is_nested(x):
+            self.build(self._expected_input_shape() or (None,) + x.shape[1:])
+        return x, warned
+
+    def _check_inputs(self, x: Any, op: str) -> Any:
+        """Check x against the model's inputs; x in the structure the model takes."""
+        inputs = getattr(self, "inputs", None)
+        if inputs is not None:  # a functional model: by position or by input name
+            flat = self._flatten_inputs(x)
+            for symbol, array in zip(inputs, flat):
+                expected = symbol.shape
+                if len(expected) != array.ndim or any(
+                    e is not None and e != g for e, g in zip(expected, array.shape)
+                ):
+                    label = symbol.node.layer.name
+                    raise ValueError(
+                        f'{op}: model "{self.name}" expects input "{label}" of shape '
+                        f"{format_shape(expected)}, got an array of shape "
+                        f"{format_shape(array.shape)}"
+                        f"{data.reshape_hint(expected, array.shape, label)}"
+                    )
+            if isinstance(self._inputs_struct, dict):
+                return dict(zip(sorted(self._inputs_struct), flat))
+            return flat[0] if len(flat) == 1 and not nest.is_nested(self._inputs_struct) else flat
+        if nest.is_nested(x):
+            return x  # a model written as code takes what its call takes
         expected = self._expected_input_shape()
         if expected is None:
             if x.ndim < 2:
@@ -135,59 +308,187 @@ class Model(Layer):
                     f"{op}: x of shape {x.shape} has no feature axis; give each sample at least "
                     f"one axis, e.g. x.reshape(({len(x)}, 1))"
                 )
-            expected = (None,) + x.shape[1:]
-        data.check_input_shape(expected, x, op)
-        warned = warn and data.warn_if_unscaled(x, op, stacklevel)
-        x = data.as_float(x)  # the one cast of the inputs
-        if not self.built:
-            self.build(expected)
-        return x, warned
+        else:
+            data.check_input_shape(expected, x, op)
+        return x
+
+    def _targets_list(self, y: Any, op: str, names: list[str]) -> list[Any]:
+        """The targets as one entry per output, from an array, a list or a dict by name."""
+        if len(names) == 1:
+            if isinstance(y, Mapping) and len(y) == 1:
+                return list(y.values())
+            if isinstance(y, (list, tuple)) and len(y) == 1 and not np.isscalar(y[0]):
+                if isinstance(y[0], (np.ndarray, Tensor)):
+                    return [y[0]]
+            return [y]
+        if isinstance(y, Mapping):
+            missing = [n for n in names if n not in y]
+            unknown = sorted(set(y) - set(names))
+            if missing or unknown:
+                raise ValueError(
+                    f'{op}: model "{self.name}" has outputs {names}; the dict of targets has keys '
+                    f"{sorted(y)}"
+                    + (f" (no targets for {missing})" if missing else "")
+                    + (f" (unknown {unknown})" if unknown else "")
+                )
+            return [y[n] for n in names]
+        if not isinstance(y, (list, tuple)) or len(y) != len(names):
+            got = f"a list of {len(y)}" if isinstance(y, (list, tuple)) else "one array"
+            raise ValueError(
+                f'{op}: model "{self.name}" has {len(names)} outputs {names}, so y must be a list '
+                f"of {len(names)} arrays (or a dict by output name), got {got}"
+            )
+        return list(y)
 
     def _prepare(
-        self, x: Any, y: Any, op: str, warn: bool = True
-    ) -> tuple[np.ndarray, np.ndarray, bool]:
-        """x and y checked against each other, the model and the loss; (x, y, warned)."""
-        x_array, y_array = data.as_array(x, "x", op), data.as_array(y, "y", op)
-        data.check_same_samples(x_array, y_array, op)
-        data.check_finite(y_array, "y", op)
-        x_array, warned = self._prepare_x(x_array, op, warn, stacklevel=5)
-        if y_array.dtype.kind in "fb":
-            y_array = data.as_float(y_array)
-        check_targets = getattr(self.loss, "check_targets", None)
-        if check_targets is not None:
-            check_targets(y_array, self.output_shape)
-        return x_array, y_array, warned
+        self, x: Any, y: Any, op: str, warn: bool = True, sample_weight: Any = None,
+        class_weight: Any = None,
+    ) -> tuple[Any, list[np.ndarray], list[Any] | None, bool]:
+        """x, the targets per output and the sample weights per output, all checked."""
+        x, warned = self._prepare_x(x, op, warn, stacklevel=5)
+        names, shapes, _ = self._outputs_info(x)
+        if y is None:
+            raise ValueError(f"{op}: y is missing")
+        y_flat = [data.as_array(t, f"y[{n!r}]" if len(names) > 1 else "y", op)
+                  for t, n in zip(self._targets_list(y, op, names), names)]
+        named = data.named_arrays(x, "x") + [
+            (f"y[{n!r}]" if len(names) > 1 else "y", t) for n, t in zip(names, y_flat)
+        ]
+        data.check_samples(named, op)
+        y_flat = [data.as_float(t) if t.dtype.kind in "fb" else t for t in y_flat]
+        for t in y_flat:
+            data.check_finite(t, "y", op)
+        losses = self.compiled_loss.losses if self.compiled_loss.names else None
+        if losses is None:
+            self.compiled_loss.build(names, self.name)
+            losses = self.compiled_loss.losses
+        for loss, t, shape in zip(losses, y_flat, shapes):
+            check_targets = getattr(loss, "check_targets", None)
+            if check_targets is not None:
+                check_targets(t, shape)
+        weights = self._sample_weights(sample_weight, class_weight, y_flat, names, op)
+        return x, y_flat, weights, warned
+
+    def _sample_weights(
+        self, sample_weight: Any, class_weight: Any, y_flat: list[np.ndarray], names: list[str],
+        op: str,
+    ) -> list[Any] | None:
+        """One weight array per output (or None), from sample_weight and class_weight."""
+        if sample_weight is None and class_weight is None:
+            return None
+        if sample_weight is None:
+            weights: list[Any] = [None] * len(names)
+        elif isinstance(sample_weight, Mapping) or (
+            isinstance(sample_weight, (list, tuple)) and len(names) > 1
+        ):
+            weights = self._targets_list(sample_weight, f"{op} (sample_weight)", names)
+        else:
+            weights = [sample_weight] * len(names)
+        out = []
+        for w, t in zip(weights, y_flat):
+            if w is None:
+                out.append(None)
+                continue
+            w = np.asarray(w, dtype=np.float64)
+            if w.ndim == 0 or len(w) != len(t):
+                raise ValueError(
+                    f"{op}: sample_weight must hold one weight per sample ({len(t)}), got shape "
+                    f"{w.shape}"
+                )
+            out.append(w)
+        if class_weight is not None:
+            if len(names) > 1:
+                raise ValueError(
+                    f'{op}: class_weight is for models with one output; model "{self.name}" has '
+                    f"{len(names)}: give sample_weight per output instead"
+                )
+            cw = data.class_weight_to_sample_weight(y_flat[0], class_weight)
+            out[0] = cw if out[0] is None else out[0] * cw
+        return out
+
+    def _unwrap_targets(self, y: list[Any]) -> Any:
+        return y[0] if len(y) == 1 else y
 
     # ----- the steps -----
-    def train_step(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-        """One update on a batch: forward, loss, backward, optimizer step; returns running logs."""
-        y_pred = self(Tensor._make(x, False, None), training=True)  # no input gradient
-        loss = self.loss(y, y_pred)
+    def compute_loss(
+        self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None
+    ) -> Tensor:
+        """The total loss of a batch (weighted over the outputs), a scalar tensor.
+
+        Also records each output's own loss for the logs of a model with several outputs.
+        """
+        names = self.compiled_loss.names or [self.name]
+        y_list = self._targets_list(y, "compute_loss", names)
+        pred_list = nest.flatten(y_pred)
+        if isinstance(y_pred, Mapping):
+            pred_list = [y_pred[n] for n in names]
+        sw = sample_weight
+        if sw is not None and not isinstance(sw, list):
+            sw = [sw] * len(names)
+        total, values = self.compiled_loss(y_list, pred_list, sw)
+        if self._output_loss_trackers:
+            batch = len(pred_list[0].data)
+            trackers = iter(self._output_loss_trackers)
+            for value in values:
+                if value is not None:
+                    next(trackers).update_state(float(value.data), batch)
+        return total
+
+    def compute_metrics(
+        self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
+    ) -> dict[str, float]:
+        """Update compile's metrics with a batch; the running values of every metric."""
+        names = self.compiled_loss.names or [self.name]
+        y_list = self._targets_list(y, "compute_metrics", names)
+        pred = [y_pred[n] for n in names] if isinstance(y_pred, Mapping) else nest.flatten(y_pred)
+        sw = sample_weight
+        if sw is not None and not isinstance(sw, list):
+            sw = [sw] * len(names)
+        masks = [getattr(p, "_keras_mask", None) for p in pred]
+        arrays = [p.data if isinstance(p, Tensor) else np.asarray(p) for p in pred]
+        self._compiled_metrics.update_state(y_list, arrays, sw, masks)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict[str, float]:
+        """{name: running value}: the loss, each output's loss, then compile's metrics."""
+        logs = {self._loss_tracker.name: self._loss_tracker.result()}
+        for tracker in self._output_loss_trackers:
+            logs[tracker.name] = tracker.result()
+        metrics = self.compiled_metrics
+        if self._output_loss_trackers:  # several outputs: Keras lists them by name
+            metrics = sorted(metrics, key=lambda m: m.name)
+        for metric in metrics:
+            logs[metric.name] = metric.result()
+        return logs
+
+    def train_step(self, data: Any) -> dict[str, float]:
+        """One update on a batch `(x, y)` or `(x, y, sample_weight)`: forward, loss, backward,
+        optimizer step; returns the running logs."""
+        x, y, sample_weight = _unpack(data)
+        y_pred = self(_as_tensors(x), training=True)  # no input gradient
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
         loss.backward()
         weights = self._train_weights if self._train_weights is not None else self.trainable_weights
         grads = self.distribute_strategy.reduce_gradients(weights)  # over all processes
         self.optimizer.apply_gradients(zip(grads, weights))
         for w in weights:
             w.grad = None
-        return self._update_metrics(y, y_pred.data, loss.item())
+        self._loss_tracker.update_state(loss.item(), _batch_len(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    def test_step(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    def test_step(self, data: Any) -> dict[str, float]:
         """Loss and metrics on a batch, without training (run under no_grad)."""
-        y_pred = self(Tensor._make(x, False, None), training=False)
-        loss = self.loss(y, y_pred)
-        return self._update_metrics(y, y_pred.data, loss.item())
+        x, y, sample_weight = _unpack(data)
+        y_pred = self(_as_tensors(x), training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self._loss_tracker.update_state(loss.item(), _batch_len(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    def predict_step(self, x: np.ndarray) -> np.ndarray:
-        """The model's output for a batch, as an array (run under no_grad)."""
-        return self(Tensor._make(x, False, None), training=False).data
-
-    def _update_metrics(self, y: np.ndarray, y_pred: np.ndarray, loss: float) -> dict[str, float]:
-        self._loss_tracker.update_state(loss, len(y))  # weighted by batch size, as Keras
-        for metric in self.compiled_metrics:
-            metric.update_state(y, y_pred)
-        metrics = [self._loss_tracker, *self.compiled_metrics]
-        results = self.distribute_strategy.metric_results(metrics)  # over all processes
-        return {metric.name: value for metric, value in zip(metrics, results)}
+    def predict_step(self, data: Any) -> Any:
+        """The model's outputs for a batch, as arrays (run under no_grad)."""
+        x, _, _ = _unpack(data)
+        out = self(_as_tensors(x), training=False)
+        return nest.map_structure(lambda t: t.data, out)
 
     # ----- fit -----
     def fit(
@@ -201,13 +502,21 @@ class Model(Layer):
         validation_split: float = 0.0,
         validation_data: Any = None,
         shuffle: bool = True,
+        class_weight: Mapping[Any, float] | None = None,
+        sample_weight: Any = None,
         initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
     ) -> History:
         """Train the model for `epochs` passes over (x, y) in mini-batches.
 
         Args:
-            x: inputs, samples first, e.g. shape (60000, 784).
-            y: targets: one-hot (60000, 10) or integer labels, as the loss wants.
+            x: inputs, samples first, e.g. shape (60000, 784); a list (in input order) or a
+                dict (by input name) of arrays for a model with several inputs.
+            y: targets: one-hot (60000, 10) or integer labels, as the loss wants; a list or
+                dict (by output name) for several outputs.
             batch_size: samples per gradient update (32 by default); the last batch of an
                 epoch holds the rest (60,000 samples at 128 make 469 steps).
             epochs: train until this epoch: this many passes over the data when starting
@@ -216,9 +525,16 @@ class Model(Layer):
             callbacks: Callback objects called during training.
             validation_split: fraction of the data, taken from its END before shuffling,
                 held out to compute val_ loss and metrics after each epoch.
-            validation_data: (x_val, y_val) for the same purpose (overrides the split).
+            validation_data: (x_val, y_val) or (x_val, y_val, sample_weight_val) for the
+                same purpose (overrides the split).
             shuffle: draw the batches in a new random order each epoch.
+            class_weight: {class: weight}, to weigh the loss of each sample by its class.
+            sample_weight: one weight per sample (per output: a list or dict).
             initial_epoch: epoch to start from (to resume training).
+            steps_per_epoch, validation_steps: batches per epoch and per validation, for
+                data that does not say how long it is.
+            validation_batch_size: batch size of the validation (batch_size by default).
+            validation_freq: validate every this many epochs.
 
         Returns:
             A History; `history.history` maps "loss", metric names and their "val_" forms
@@ -234,17 +550,21 @@ class Model(Layer):
         batch_size = _batch_size(batch_size, "fit")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
-        x, y, warned = self._prepare(x, y, "fit")
+        x, y, weights, warned = self._prepare(
+            x, y, "fit", sample_weight=sample_weight, class_weight=class_weight
+        )
         validation = None
         if validation_data is not None:
-            x_val, y_val = data.unpack_validation(validation_data)
-            x_val, y_val, _ = self._prepare(x_val, y_val, "fit (validation_data)", warn=not warned)
-            validation = (x_val, y_val)
+            x_val, y_val, sw_val = data.unpack_validation(validation_data)
+            x_val, y_val, sw_val, _ = self._prepare(
+                x_val, y_val, "fit (validation_data)", warn=not warned, sample_weight=sw_val
+            )
+            validation = (x_val, y_val, sw_val)
         elif validation_split:
-            x, y, x_val, y_val = data.split_validation(x, y, validation_split)
-            validation = (x_val, y_val)
-        self._resolve_metrics(y)
-        batches = data.ArrayBatches(x, y, batch_size, shuffle=bool(shuffle))
+            n = len(nest.flatten(x)[0])
+            (x, y, weights), validation = data.split_validation((x, y, weights), validation_split, n)
+        self._build_compiled(x, y)
+        batches = self._epoch_batches(x, y, weights, batch_size, bool(shuffle), steps_per_epoch)
         callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
@@ -267,8 +587,11 @@ class Model(Layer):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
                 logs = self._train_epoch(batches, callback_list)
-                if validation is not None:
-                    val_logs = self._test_loop(*validation, batch_size, callback_list)
+                if validation is not None and (epoch + 1) % max(validation_freq, 1) == 0:
+                    val_batches = self._epoch_batches(
+                        *validation, validation_batch_size or batch_size, False, validation_steps
+                    )
+                    val_logs = self._test_loop(val_batches, callback_list)
                     logs.update({"val_" + name: value for name, value in val_logs.items()})
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
@@ -279,28 +602,35 @@ class Model(Layer):
         self.history = callback_list.history
         return callback_list.history
 
-    def _train_epoch(self, batches: data.ArrayBatches, callbacks: CallbackList) -> dict[str, float]:
+    def _epoch_batches(
+        self, x: Any, y: Any, weights: Any, batch_size: int, shuffle: bool, steps: int | None
+    ) -> data.ArrayBatches:
+        """The batches of one epoch, as (x, y, sample_weight) with y as the model takes it."""
+        y = None if y is None else self._unwrap_targets(y)
+        if weights is not None:
+            weights = self._unwrap_targets(weights)
+        return data.ArrayBatches(x, y, batch_size, shuffle=shuffle, sample_weight=weights)
+
+    def _train_epoch(self, batches: Any, callbacks: CallbackList) -> dict[str, float]:
         """Run train_step over one epoch of batches; the epoch's running logs."""
         logs: dict[str, float] = {}
-        for step, (x_batch, y_batch) in enumerate(batches):
+        for step, batch in enumerate(batches):
             callbacks.on_train_batch_begin(step)
-            logs = self.distribute_strategy.run_step(self.train_step, x_batch, y_batch)
+            logs = self.distribute_strategy.run_step(self.train_step, batch, self.metrics)
             callbacks.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
         return dict(logs)
 
-    def _test_loop(
-        self, x: np.ndarray, y: np.ndarray, batch_size: int, callbacks: CallbackList
-    ) -> dict[str, float]:
+    def _test_loop(self, batches: Any, callbacks: CallbackList) -> dict[str, float]:
         """Run test_step over all batches, in order and under no_grad; the final logs."""
         self.reset_metrics()
         callbacks.on_test_begin()
         logs: dict[str, float] = {}
         with grad_mode.no_grad():
-            for step, (x_batch, y_batch) in enumerate(data.ArrayBatches(x, y, batch_size)):
+            for step, batch in enumerate(batches):
                 callbacks.on_test_batch_begin(step)
-                logs = self.distribute_strategy.run_step(self.test_step, x_batch, y_batch)
+                logs = self.distribute_strategy.run_step(self.test_step, batch, self.metrics)
                 callbacks.on_test_batch_end(step, logs)
         logs = dict(logs)
         callbacks.on_test_end(logs)
@@ -309,8 +639,6 @@ class Model(Layer):
     # ----- saving -----
     def save(self, filepath: Any, overwrite: bool = True, include_optimizer: bool = True) -> None:
         """Save architecture, weights, compile settings and optimizer state to a .tensorgrad file."""
-        from tensorgrad.models import saving
-
         self.distribute_strategy.on_chief(
             saving.save_model,
             self,
@@ -321,14 +649,10 @@ class Model(Layer):
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
         """Save the weights alone to a .weights.npz file."""
-        from tensorgrad.models import saving
-
         self.distribute_strategy.on_chief(saving.save_weights, self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any) -> None:
         """Load weights from a .weights.npz (or .tensorgrad) file, matched layer by layer."""
-        from tensorgrad.models import saving
-
         saving.load_weights(self, filepath)
 
     # ----- evaluate and predict -----
@@ -338,21 +662,23 @@ class Model(Layer):
         y: Any = None,
         batch_size: int | None = None,
         verbose: int | str = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
         callbacks: Sequence[Callback] | None = None,
         return_dict: bool = False,
     ) -> float | list[float] | dict[str, float]:
         """The loss and metrics of the model on (x, y), computed batch by batch.
 
         Returns:
-            [loss, *metrics] in compile order (just the loss, as a float, when there are no
-            metrics), or a dict {"loss": ..., name: ...} with return_dict=True.
+            [loss, *output losses, *metrics] (just the loss, as a float, when there is
+            nothing else), or a dict {"loss": ..., name: ...} with return_dict=True.
         """
         self._check_compiled("evaluate")
         verbose = _verbosity(verbose, "evaluate")
         batch_size = _batch_size(batch_size, "evaluate")
-        x, y, _ = self._prepare(x, y, "evaluate")
-        self._resolve_metrics(y)
-        steps = -(-len(x) // batch_size)
+        x, y, weights, _ = self._prepare(x, y, "evaluate", sample_weight=sample_weight)
+        self._build_compiled(x, y)
+        batches = self._epoch_batches(x, y, weights, batch_size, False, steps)
         callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
@@ -360,9 +686,9 @@ class Model(Layer):
             model=self,
             verbose=verbose,
             epochs=1,
-            steps=steps,
+            steps=len(batches),
         )
-        logs = self._test_loop(x, y, batch_size, callback_list)
+        logs = self._test_loop(batches, callback_list)
         if return_dict:
             return logs
         values = list(logs.values())
@@ -373,9 +699,11 @@ class Model(Layer):
         x: Any,
         batch_size: int | None = None,
         verbose: int | str = 0,
+        steps: int | None = None,
         callbacks: Sequence[Callback] | None = None,
-    ) -> np.ndarray:
-        """The model's outputs for x, computed batch by batch under no_grad, as one array."""
+    ) -> Any:
+        """The model's outputs for x, computed batch by batch under no_grad: one array, or a
+        list or dict of arrays for a model with several outputs."""
         verbose = _verbosity(verbose, "predict")
         batch_size = _batch_size(batch_size, "predict")
         x, _ = self._prepare_x(x, "predict")
@@ -390,19 +718,25 @@ class Model(Layer):
             steps=len(batches),
         )
         callback_list.on_predict_begin()
-        outputs: np.ndarray | None = None
+        n = batches.num_samples
+        structure: Any = None
+        outputs: list[np.ndarray] = []
         start = 0
         with grad_mode.no_grad():
-            for step, (x_batch, _) in enumerate(batches):
+            for step, batch in enumerate(batches):
                 callback_list.on_predict_batch_begin(step)
-                batch_out = self.predict_step(x_batch)
-                if outputs is None:
-                    outputs = np.empty((len(x),) + batch_out.shape[1:], batch_out.dtype)
-                outputs[start : start + len(batch_out)] = batch_out
-                start += len(batch_out)
+                batch_out = self.predict_step(batch)
+                flat = nest.flatten(batch_out)
+                if structure is None:
+                    structure = batch_out
+                    outputs = [np.empty((n,) + a.shape[1:], a.dtype) for a in flat]
+                rows = len(flat[0])
+                for out, a in zip(outputs, flat):
+                    out[start : start + rows] = a
+                start += rows
                 callback_list.on_predict_batch_end(step, {"outputs": batch_out})
         callback_list.on_predict_end()
-        return outputs
+        return nest.pack_sequence_as(structure, outputs)
 
     def predict_classes(
         self, x: Any, batch_size: int | None = None, verbose: int = 0
@@ -417,6 +751,19 @@ class Model(Layer):
         """The predicted probabilities: `predict` for a model ending in softmax or sigmoid."""
         return self.predict(x, batch_size=batch_size, verbose=verbose)
 
+    # ----- the first edition's spellings -----
+    def fit_generator(self, generator: Any, *args: Any, **kwargs: Any) -> History:
+        """Keras 2's name for `fit` on a generator: `fit(generator, ...)`."""
+        return self.fit(generator, *args, **kwargs)
+
+    def evaluate_generator(self, generator: Any, *args: Any, **kwargs: Any) -> Any:
+        """Keras 2's name for `evaluate` on a generator."""
+        return self.evaluate(generator, *args, **kwargs)
+
+    def predict_generator(self, generator: Any, *args: Any, **kwargs: Any) -> Any:
+        """Keras 2's name for `predict` on a generator."""
+        return self.predict(generator, *args, **kwargs)
+
     # ----- description -----
     def summary(
         self,
@@ -426,6 +773,27 @@ class Model(Layer):
     ) -> None:
         """Print the table of layers, output shapes and parameter counts (Keras' format)."""
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+
+def _unpack(batch: Any) -> tuple[Any, Any, Any]:
+    """(x, y, sample_weight) from a batch of one, two or three parts (Keras' data tuples)."""
+    if isinstance(batch, tuple) and 1 <= len(batch) <= 3:
+        return (tuple(batch) + (None, None))[:3]
+    return batch, None, None
+
+
+def _as_tensors(x: Any) -> Any:
+    """The batch as constant tensors (in the same structure), which need no gradient."""
+    if type(x) is np.ndarray:
+        return Tensor._make(x, False, None)
+    return nest.map_structure(
+        lambda a: a if isinstance(a, Tensor) else Tensor._make(np.asarray(a), False, None), x
+    )
+
+
+def _batch_len(x: Any) -> int:
+    first = x if type(x) is np.ndarray else nest.flatten(x)[0]
+    return len(first)
 
 
 def _verbosity(verbose: Any, op: str) -> int:

@@ -17,6 +17,7 @@ from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer, _batch_shape, deserialize, serialize
 from tensorgrad.layers.input_layer import InputLayer
 from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.symbolic import KerasTensor
 from tensorgrad.models.model import Model
 
 
@@ -57,6 +58,8 @@ class Sequential(Model):
             TypeError: not a layer.
             ValueError: an Input that is not first, or a layer that does not fit.
         """
+        if isinstance(layer, KerasTensor) and isinstance(layer.node.layer, InputLayer):
+            layer = layer.node.layer  # Sequential([keras.Input(shape=(784,)), ...])
         if isinstance(layer, InputLayer):
             if self._layers or self._declared_input is not None:
                 raise ValueError("Sequential.add: an Input can only be the first entry")

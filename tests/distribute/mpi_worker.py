@@ -105,6 +105,39 @@ def scenario(strategy: tensorgrad.distribute.Strategy, out: Path) -> dict[str, n
     for i, w in enumerate(resumed.get_weights()):
         result[f"resumed{i}"] = w
     result["printed"] = np.array(printed.getvalue())
+    result.update(two_in_two_out(strategy))
+    return result
+
+
+def two_in_two_out(strategy: tensorgrad.distribute.Strategy) -> dict[str, np.ndarray]:
+    """A functional model with two inputs and two outputs, trained with sample weights."""
+    rng = np.random.default_rng(11)
+    n = 101  # at 13 a step: 7 batches of 13 (7 + 6) and one of 10 (5 + 5)
+    a, b = rng.standard_normal((n, 20)), rng.standard_normal((n, 5))
+    labels, target = np.eye(3)[rng.integers(0, 3, n)], rng.standard_normal((n, 1))
+    utils.set_random_seed(200 + strategy.rank)
+    with strategy.scope():
+        in_a, in_b = layers.Input((20,)), layers.Input((5,))
+        hidden = layers.Dense(16, activation="relu")(layers.Concatenate()([in_a, in_b]))
+        outputs = [layers.Dense(3, activation="softmax")(hidden), layers.Dense(1)(hidden)]
+        model = models.Model([in_a, in_b], outputs)
+        model.compile(
+            optimizer="adam",
+            loss=["categorical_crossentropy", "mse"],
+            loss_weights=[1.0, 0.5],
+            metrics=[["accuracy"], ["mae"]],
+        )
+    history = model.fit(
+        [a, b],
+        [labels, target],
+        batch_size=13,
+        epochs=2,
+        verbose=0,
+        sample_weight=rng.random(n) + 0.5,
+    )
+    result = {f"multi_weight{i}": w for i, w in enumerate(model.get_weights())}
+    for i, values in enumerate(history.history.values()):  # by position: names are numbered
+        result[f"multi_log{i}"] = np.array(values)
     return result
 
 

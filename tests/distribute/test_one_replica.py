@@ -89,14 +89,16 @@ def _parallel(communicator: LocalCommunicator) -> distribute.DataParallel:
     return distribute.DataParallel(comm=communicator, abort_on_error=False)
 
 
-def test_each_rank_takes_its_contiguous_share_of_the_batch():
+def test_each_rank_takes_its_contiguous_share_of_every_array_of_the_batch():
     shares = []
+    batch = ([np.arange(8), {"b": np.arange(8) * 2}], np.arange(8) * 10, None)
     for rank in range(3):
         strategy = _parallel(_LoneRank(rank, 3))
-        strategy.run_step(
-            lambda x, y: shares.append((x.tolist(), y.tolist())), np.arange(8), np.arange(8) * 10
-        )
-    assert shares == [([0, 1], [0, 10]), ([2, 3, 4], [20, 30, 40]), ([5, 6, 7], [50, 60, 70])]
+        strategy.run_step(lambda share: shares.append(share) or {}, batch)
+    assert [x[0].tolist() for (x, _, _) in shares] == [[0, 1], [2, 3, 4], [5, 6, 7]]
+    assert [x[1]["b"].tolist() for (x, _, _) in shares] == [[0, 2], [4, 6, 8], [10, 12, 14]]
+    assert [y.tolist() for (_, y, _) in shares] == [[0, 10], [20, 30, 40], [50, 60, 70]]
+    assert all(w is None for (_, _, w) in shares)
 
 
 def test_gradients_are_weighted_by_the_share_of_the_batch():
@@ -106,7 +108,7 @@ def test_gradients_are_weighted_by_the_share_of_the_batch():
     w.grad = np.full((2, 3), 6.0)
     got = []
     strategy.run_step(
-        lambda x, y: got.extend(strategy.reduce_gradients([w, v])), np.zeros(9), None
+        lambda batch: got.extend(strategy.reduce_gradients([w, v])) or {}, (np.zeros(9), None)
     )  # rank 1 of 2 takes 5 of 9 samples
     np.testing.assert_allclose(got[0], np.full((2, 3), 6.0 * 5 / 9))
     assert got[1] is None  # no rank had a gradient for v

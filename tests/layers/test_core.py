@@ -119,7 +119,9 @@ def test_dropout_noise_shape_and_errors():
 
 
 def test_input_layer():
-    inp = layers.Input(shape=(784,))
+    symbolic = layers.Input(shape=(784,))
+    assert symbolic.shape == (None, 784) and symbolic.dtype == "float32"
+    inp = symbolic.node.layer
     assert isinstance(inp, layers.InputLayer)
     assert inp.shape == (None, 784)
     assert inp.count_params() == 0

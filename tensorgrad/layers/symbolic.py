@@ -1,0 +1,151 @@
+"""Symbolic tensors and nodes: the graph of layers that the functional API builds.
+
+`Input(shape=(784,))` returns a `KerasTensor`: a shape and a dtype, no values. Calling a
+layer on KerasTensors computes nothing; it records a `Node` (this layer, called on these
+tensors with these arguments) and returns new KerasTensors of the output shapes that the
+layer's `compute_output_shape` gives. Every KerasTensor remembers the node that made it
+(`_keras_history`), so `Model(inputs, outputs)` can walk back from its outputs to its inputs
+and later replay the nodes in order on real tensors.
+
+>>> from tensorgrad import layers
+>>> x = layers.Input(shape=(784,), name="pixels")
+>>> y = layers.Dense(10)(x)
+>>> y.shape, y._keras_history[0].name == y.node.layer.name
+((None, 10), True)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tensorgrad.utils import nest
+
+if TYPE_CHECKING:
+    from tensorgrad.layers.base import Layer
+
+
+class KerasTensor:
+    """The symbolic output of a layer: shape (None for the batch axis) and dtype, no data.
+
+    Attributes:
+        shape: the batch shape, such as (None, 784).
+        dtype: the dtype name, such as "float32".
+        name: the name of the layer (and its output) that made it.
+    """
+
+    def __init__(self, shape: tuple[Any, ...], dtype: Any = "float32", name: str | None = None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = np.dtype(dtype).name
+        self.name = name
+        self._keras_history: tuple[Layer, int, int] | None = None
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def node(self) -> Node:
+        """The node that computed this tensor."""
+        layer, node_index, _ = self._keras_history
+        return layer._inbound_nodes[node_index]
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def _no_arithmetic(self, *_: Any) -> Any:
+        raise TypeError(
+            f"KerasTensor {self.name!r}: symbolic tensors hold no values, so arithmetic on them "
+            f"is not recorded; use merge layers (layers.Add(), layers.Multiply(), "
+            f"layers.Concatenate()) or wrap the computation in a layer"
+        )
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_arithmetic
+    __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __pow__ = __neg__ = _no_arithmetic
+    __array__ = _no_arithmetic  # np.asarray(symbolic) must not quietly give an object array
+    __hash__ = object.__hash__
+
+
+class Node:
+    """One call of a layer in the graph: its arguments (with KerasTensors) and its outputs."""
+
+    def __init__(
+        self, layer: Layer, args: tuple[Any, ...], kwargs: dict[str, Any], outputs: Any
+    ) -> None:
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.outputs = outputs
+        self.output_tensors: list[KerasTensor] = nest.flatten(outputs)
+        self.input_tensors: list[KerasTensor] = [
+            t for t in nest.flatten([list(args), kwargs]) if isinstance(t, KerasTensor)
+        ]
+        nodes = layer.__dict__.setdefault("_inbound_nodes", [])
+        self.index = len(nodes)
+        nodes.append(self)
+        for i, tensor in enumerate(self.output_tensors):
+            tensor._keras_history = (layer, self.index, i)
+
+    @property
+    def is_input(self) -> bool:
+        """An Input's node: it has no inputs of its own."""
+        return not self.input_tensors
+
+    @property
+    def parent_nodes(self) -> list[Node]:
+        return [t.node for t in self.input_tensors]
+
+    def __repr__(self) -> str:
+        return f"<Node {self.layer.name}[{self.index}]>"
+
+
+def any_symbolic(*values: Any) -> bool:
+    """Whether any leaf of the values is a KerasTensor (a layer call that builds a graph)."""
+    for value in values:
+        if isinstance(value, KerasTensor):
+            return True
+        if nest.is_nested(value) and any(isinstance(v, KerasTensor) for v in nest.flatten(value)):
+            return True
+    return False
+
+
+def is_shape(value: Any) -> bool:
+    """Whether `value` is one shape, (None, 10), rather than a list of shapes."""
+    return isinstance(value, tuple) and all(
+        d is None or isinstance(d, (int, np.integer)) for d in value
+    )
+
+
+def symbolic_call(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Record `layer(inputs, *args, **kwargs)` on KerasTensors; return the symbolic outputs.
+
+    The layer is built from the input shapes, and its output shapes come from its
+    `compute_output_shape`, so a layer that does not fit its inputs fails here, when the
+    graph is drawn, with the layer's own message.
+    """
+    shapes = nest.map_structure(
+        lambda t: t.shape if isinstance(t, KerasTensor) else np.shape(t), inputs
+    )
+    shapes = _as_shape_structure(shapes)
+    layer._build_for(shapes)
+    out_shapes = layer.compute_output_shape(shapes)
+    dtype = layer._output_dtype(inputs)
+
+    def make(shape: Any) -> Any:
+        if is_shape(shape):
+            return KerasTensor(shape, dtype, name=layer.name)
+        return [make(s) for s in shape]
+
+    outputs = make(tuple(out_shapes) if is_shape(tuple(out_shapes)) else list(out_shapes))
+    Node(layer, (inputs, *args), dict(kwargs), outputs)
+    return outputs
+
+
+def _as_shape_structure(shapes: Any) -> Any:
+    """Shapes as tuples, and a list (or dict) of them as a list of tuples: what build expects."""
+    if is_shape(tuple(shapes)) if isinstance(shapes, (list, tuple)) else False:
+        return tuple(shapes)
+    if isinstance(shapes, dict):
+        return {k: _as_shape_structure(v) for k, v in shapes.items()}
+    return [_as_shape_structure(s) for s in shapes]
