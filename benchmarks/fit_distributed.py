@@ -231,15 +231,18 @@ def main() -> None:
     parser.add_argument("--overlap", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument(
+        "--only", default="", help="run only the set-ups whose name contains this text"
+    )
     args = parser.parse_args()
     if args.runner == "fit":
         return fit_runner(args.reps, args.overlap)
     if args.runner == "allreduce":
         return allreduce_runner(30)
 
-    runs: dict[str, list[dict]] = {name: [] for name in SETUPS}
+    runs: dict[str, list[dict]] = {name: [] for name in SETUPS if args.only in name}
     for round_ in range(args.rounds):
-        names = list(SETUPS)
+        names = list(runs)
         names = names[round_ % len(names) :] + names[: round_ % len(names)]  # rotate the order
         for name in names:
             processes, threads, extra = SETUPS[name]
@@ -256,7 +259,7 @@ def main() -> None:
             }
             for b in BATCHES
         }
-    model = scaling(figures[MODEL_SETUP])
+    model = scaling(figures[MODEL_SETUP]) if MODEL_SETUP in figures else None
 
     print(
         "| set-up | batch | steps/s | summing gradients / step (of which Allreduce) "
@@ -275,16 +278,6 @@ def main() -> None:
     print("\nMPI_Allreduce alone, 2 processes on this machine (median of 30):")
     for nbytes, ms in allreduce.items():
         print(f"  {int(nbytes) / 1e3:>8.0f} KB: {ms:.3f} ms")
-    print(
-        f"\nModel ({MODEL_SETUP} per machine): fixed {model['fixed_ms']:.2f} ms/step + "
-        f"{model['per_sample_us']:.2f} "
-        f"us/sample; ring Allreduce of {4 * PARAMS / 1e6:.2f} MB over {NETWORK['name']} "
-        f"({NETWORK['bytes_per_s'] / 1e9:.1f} GB/s, {NETWORK['latency_s'] * 1e6:.0f} us)"
-    )
-    print("| machines | efficiency at 128 | efficiency at 512 |")
-    print("|---:|---:|---:|")
-    for n, row in model["efficiency"].items():
-        print(f"| {n} | {row[128]:.2f} | {row[512]:.2f} |")
     emit_json(
         "fit_distributed",
         {
@@ -295,6 +288,18 @@ def main() -> None:
             "network": NETWORK,
         },
     )
+    if model is None:
+        return
+    print(
+        f"\nModel ({MODEL_SETUP} per machine): fixed {model['fixed_ms']:.2f} ms/step + "
+        f"{model['per_sample_us']:.2f} "
+        f"us/sample; ring Allreduce of {4 * PARAMS / 1e6:.2f} MB over {NETWORK['name']} "
+        f"({NETWORK['bytes_per_s'] / 1e9:.1f} GB/s, {NETWORK['latency_s'] * 1e6:.0f} us)"
+    )
+    print("| machines | efficiency at 128 | efficiency at 512 |")
+    print("|---:|---:|---:|")
+    for n, row in model["efficiency"].items():
+        print(f"| {n} | {row[128]:.2f} | {row[512]:.2f} |")
 
 
 if __name__ == "__main__":
