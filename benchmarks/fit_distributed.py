@@ -204,25 +204,33 @@ def ring_allreduce_s(processes: int, nbytes: float) -> float:
 
 
 def scaling(one_machine: dict) -> dict:
-    """Efficiency t(1) / (N t(N)) at each batch for N machines like this one.
+    """Efficiency for N machines like this one, from a fitted step time.
 
-    t(N) = fixed + per_sample * B / N + ring Allreduce of the gradients + the metric
-    sums' latency (a tree: 2 log2 N messages), with fixed and per_sample fitted to the
-    step times of MODEL_SETUP at batch 128 and 512.
+    One step on one machine takes fixed + per_sample * B (fitted to the step times of
+    MODEL_SETUP at batch 128 and 512; `fixed` holds the per-op overhead and the optimizer
+    update, which every machine repeats). On N machines a step of b samples each adds a
+    ring Allreduce of the gradients and the metric sums' latency (a tree, 2 log2 N
+    messages): t(N, b) = fixed + per_sample * b + comm(N).
+
+    - "efficiency" (strong scaling, the global batch B fixed, b = B / N):
+      t(1, B) / (N t(N, B / N));
+    - "weak_efficiency" (B samples per machine, the global batch N B): t(1, B) / t(N, B).
     """
     t = {b: 1 / one_machine[b]["steps_per_s"] for b in BATCHES}
     per_sample = (t[512] - t[128]) / (512 - 128)
     fixed = t[128] - 128 * per_sample
-    table = {}
+    strong, weak = {}, {}
     for n in (2, 4, 8, 16, 32):
-        row = {}
-        for b in BATCHES:
-            comm = ring_allreduce_s(n, 4 * PARAMS)
-            comm += 2 * math.ceil(math.log2(n)) * NETWORK["latency_s"]
-            t_n = fixed + per_sample * b / n + comm
-            row[b] = t[b] / (n * t_n)
-        table[n] = row
-    return {"fixed_ms": 1e3 * fixed, "per_sample_us": 1e6 * per_sample, "efficiency": table}
+        comm = ring_allreduce_s(n, 4 * PARAMS)
+        comm += 2 * math.ceil(math.log2(n)) * NETWORK["latency_s"]
+        strong[n] = {b: t[b] / (n * (fixed + per_sample * b / n + comm)) for b in BATCHES}
+        weak[n] = {b: t[b] / (fixed + per_sample * b + comm) for b in BATCHES}
+    return {
+        "fixed_ms": 1e3 * fixed,
+        "per_sample_us": 1e6 * per_sample,
+        "efficiency": strong,
+        "weak_efficiency": weak,
+    }
 
 
 def main() -> None:
@@ -296,10 +304,11 @@ def main() -> None:
         f"us/sample; ring Allreduce of {4 * PARAMS / 1e6:.2f} MB over {NETWORK['name']} "
         f"({NETWORK['bytes_per_s'] / 1e9:.1f} GB/s, {NETWORK['latency_s'] * 1e6:.0f} us)"
     )
-    print("| machines | efficiency at 128 | efficiency at 512 |")
-    print("|---:|---:|---:|")
+    print("| machines | global batch 128 | global batch 512 | 128 per machine | 512 per machine |")
+    print("|---:|---:|---:|---:|---:|")
     for n, row in model["efficiency"].items():
-        print(f"| {n} | {row[128]:.2f} | {row[512]:.2f} |")
+        weak = model["weak_efficiency"][n]
+        print(f"| {n} | {row[128]:.2f} | {row[512]:.2f} | {weak[128]:.2f} | {weak[512]:.2f} |")
 
 
 if __name__ == "__main__":

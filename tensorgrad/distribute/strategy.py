@@ -153,6 +153,10 @@ class DataParallel(Strategy):
     An uncaught exception in any process stops all of them (MPI_Abort) instead of leaving
     the others waiting. Random draws are identical on all processes (the generator state
     is sent at each fit), so a Dropout layer draws the same mask on each share.
+
+    The updates equal one process's because every loss is a mean over the samples (also
+    with sample weights). A masked loss averages over the real timesteps of each share
+    instead, so with padded sequences the shares are weighted by samples, not timesteps.
     """
 
     def __init__(self, comm: Any = None, abort_on_error: bool = True) -> None:
