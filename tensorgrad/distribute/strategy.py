@@ -208,7 +208,10 @@ class DataParallel(Strategy):
             before = [(m.total, m.count) for m in _combinable(metrics)]
             start, stop = 0, 1
         share = nest.map_structure(lambda a: None if a is None else a[start:stop], batch)
-        logs = dict(step(share))
+        try:
+            logs = dict(step(share))
+        finally:
+            self._global_n = self._local_n = 0
         results = self._combined_results(metrics, before)
         if before is not None:
             for metric, (total, count) in zip(metrics, before):
@@ -224,11 +227,13 @@ class DataParallel(Strategy):
         The gradients are copied (scaled) into one preallocated flat buffer per dtype, with
         one flag per weight after them saying whether it has a gradient; the optimizer then
         reads views of the summed buffer. A weight no rank has a gradient for gets None.
+        A step run by hand rather than by fit (no share known) counts each rank's gradient
+        1 / size.
         """
         if self._single:
             return [w.grad for w in weights]
         buffers = self._flat_buffers(weights)
-        scale = self._local_n / self._global_n
+        scale = self._local_n / self._global_n if self._global_n else 1.0 / self.size
         grads: list[np.ndarray | None] = [None] * len(weights)
         start = time.perf_counter()
         for flat, members in buffers:

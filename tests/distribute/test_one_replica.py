@@ -112,6 +112,8 @@ def test_gradients_are_weighted_by_the_share_of_the_batch():
     )  # rank 1 of 2 takes 5 of 9 samples
     np.testing.assert_allclose(got[0], np.full((2, 3), 6.0 * 5 / 9))
     assert got[1] is None  # no rank had a gradient for v
+    # a step run by hand, outside fit: each of the 2 ranks counts for half
+    np.testing.assert_allclose(strategy.reduce_gradients([w, v])[0], np.full((2, 3), 3.0))
 
 
 def test_a_rank_without_samples_changes_neither_weights_nor_metrics():
