@@ -1,5 +1,9 @@
 """tensorgrad: tensors, reverse-mode autodiff and a Keras-compatible API, on NumPy.
 
+`import tensorgrad as keras` gives Keras' namespace: `keras.Input`, `keras.Model`,
+`keras.Sequential`, `keras.layers`, `keras.optimizers`, `keras.losses`, `keras.metrics`,
+`keras.callbacks`, `keras.datasets`, `keras.utils`, `keras.ops`, `keras.saving`...
+
 >>> import tensorgrad as tg
 >>> w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
 >>> loss = (w * w).sum()
@@ -19,7 +23,9 @@ from tensorgrad import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
+    saving,
     utils,
 )
 from tensorgrad.engine.autodiff import backward, grad
@@ -90,5 +96,8 @@ from tensorgrad.engine.ops.shape import (
     transpose,
 )
 from tensorgrad.engine.tensor import Tensor
+from tensorgrad.layers.input_layer import Input
+from tensorgrad.layers.symbolic import KerasTensor
+from tensorgrad.models import Model, Sequential
 
 __version__ = "0.1.0"

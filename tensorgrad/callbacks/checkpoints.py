@@ -18,19 +18,12 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.callbacks.base import Callback
+from tensorgrad import saving
 from tensorgrad.engine import random
 
 Logs = dict[str, float]
 MODEL_SUFFIX = ".tensorgrad"
 WEIGHTS_SUFFIX = ".weights.npz"
-
-
-def _saving() -> Any:
-    # Imported when used: models import the callbacks module, so a top-level import of
-    # tensorgrad.models here would be circular.
-    from tensorgrad.models import saving
-
-    return saving
 
 
 class ModelCheckpoint(Callback):
@@ -159,7 +152,6 @@ class ModelCheckpoint(Callback):
                 self.best = float(current)
         else:
             self._say(f"Epoch {epoch + 1}: saving model to {path}")
-        saving = _saving()
         if self.save_weights_only:
             saving.save_weights(self.model, path, overwrite=True)
         else:
@@ -217,7 +209,6 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, logs: Logs | None = None) -> None:
         if not self.path.exists():
             return
-        saving = _saving()
         state = saving.load_training_state(self.model, self.path)
         epoch = state.get("epoch")
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
@@ -245,7 +236,7 @@ class BackupAndRestore(Callback):
                 for layer in self.model.layers
             ],
         }
-        _saving().save_training_state(self.model, self.path, state)
+        saving.save_training_state(self.model, self.path, state)
 
     def on_train_end(self, logs: Logs | None = None) -> None:
         if not self.delete_checkpoint:

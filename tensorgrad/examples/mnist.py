@@ -30,7 +30,7 @@ import numpy as np
 
 from tensorgrad import distribute, layers, models, optimizers
 from tensorgrad.datasets import DatasetError, fashion_mnist, mnist
-from tensorgrad.models.saving import MODEL_SUFFIX
+from tensorgrad.saving import MODEL_SUFFIX
 from tensorgrad.utils.arrays import to_categorical
 from tensorgrad.utils.random import set_random_seed
 

@@ -10,7 +10,7 @@
 
 from tensorgrad.models.functional import Functional
 from tensorgrad.models.model import Model
-from tensorgrad.models.saving import load_model, save_model
+from tensorgrad.saving import load_model, save_model
 from tensorgrad.models.sequential import Sequential
 
 __all__ = ["Functional", "Model", "Sequential", "load_model", "save_model"]

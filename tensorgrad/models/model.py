@@ -27,7 +27,8 @@ from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_spec import InputSpec, format_shape
 from tensorgrad.layers.symbolic import is_shape
-from tensorgrad.models import data, saving
+from tensorgrad import saving
+from tensorgrad.models import data
 from tensorgrad.models.compile_utils import CompileLoss, CompileMetrics
 from tensorgrad.models.summary import print_summary
 from tensorgrad.utils import nest

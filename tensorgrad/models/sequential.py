@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tensorgrad.engine.tensor import Tensor
@@ -134,11 +134,22 @@ class Sequential(Model):
         entries = [serialize(layer) for layer in self._layers]
         if self._input_layer_config is not None:
             entries.insert(0, self._input_layer_config)
-        return {"name": self.name, "layers": entries}
+        return {"name": self.name, "trainable": self.trainable, "layers": entries}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Sequential:
-        """A new model with new (unbuilt or freshly initialised) layers from `get_config()`."""
-        return cls(
-            layers=[deserialize(c) for c in config.get("layers", [])], name=config.get("name")
-        )
+    def from_config(
+        cls, config: dict[str, Any], deserialize_layer: Callable[[Any], Layer] | None = None
+    ) -> Sequential:
+        """A new model with new (unbuilt or freshly initialised) layers from `get_config()`.
+
+        `deserialize_layer` makes each layer from {"class_name", "config"}; saving passes one
+        that knows only the library's classes and the user's custom objects.
+        """
+        make = deserialize_layer or deserialize
+        layer_specs = config.get("layers")
+        if not isinstance(layer_specs, list):
+            raise TypeError("the model config has no 'layers' list")
+        model = cls(layers=[make(c) for c in layer_specs], name=config.get("name"))
+        if "trainable" in config:
+            model.trainable = config["trainable"]
+        return model

@@ -43,8 +43,24 @@ def _row(fields: Sequence[str], stops: Sequence[int]) -> list[str]:
 def _output_shape(layer: Layer) -> str:
     if not layer.built:
         return "?"
+    nodes = layer.__dict__.get("_inbound_nodes") or []
+    if len(nodes) == 1 and len(nodes[0].output_tensors) == 1:  # in a graph: its actual shape
+        return format_shape(nodes[0].output_tensors[0].shape)
     shape = layer.output_shape
     return format_shape(shape) if isinstance(shape, tuple) else "multiple"
+
+
+def _connections(model: Any) -> dict[int, list[str]]:
+    """For each layer of a functional model: "name[node][tensor]" of the tensors it reads."""
+    own = model._own_node_indices()
+    found: dict[int, list[str]] = {}
+    for node in model._nodes:
+        for tensor in node.input_tensors:
+            layer, _, tensor_index = tensor._keras_history
+            found.setdefault(id(node.layer), []).append(
+                f"{layer.name}[{own.get(id(tensor.node), 0)}][{tensor_index}]"
+            )
+    return found
 
 
 def print_summary(
@@ -71,21 +87,30 @@ def print_summary(
             f"or layers.Input(shape=(784,))), call model.build((None, 784)), or fit it first"
         )
     print_fn = print_fn or print
-    line_length = line_length or 65
-    positions = list(positions or (0.45, 0.85, 1.0))
+    graph = getattr(model, "_nodes", None)  # a functional model: show how layers connect
+    line_length = line_length or (98 if graph is not None else 65)
+    positions = list(positions or ((0.33, 0.55, 0.67, 1.0) if graph is not None else (0.45, 0.85, 1.0)))
     if positions[-1] <= 1:
         positions = [int(line_length * p) for p in positions]
+    headers = ["Layer (type)", "Output Shape", "Param #"]
     print_fn(f'Model: "{model.name}"')
     print_fn("_" * line_length)
-    for line in _row(["Layer (type)", "Output Shape", "Param #"], positions):
+    for line in _row(headers + (["Connected to"] if graph is not None else []), positions):
         print_fn(line)
     print_fn("=" * line_length)
     layers = model.layers
+    sources = _connections(model) if graph is not None else {}
     for i, layer in enumerate(layers):
         params = layer.count_params() if layer.built else 0
         fields = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer), str(params)]
-        for line in _row(fields, positions):
-            print_fn(line)
+        if graph is not None:
+            inbound = sources.get(id(layer)) or [""]
+            rows = [fields + [inbound[0]]] + [["", "", "", more] for more in inbound[1:]]
+        else:
+            rows = [fields]
+        for row in rows:
+            for line in _row(row, positions):
+                print_fn(line)
         print_fn("=" * line_length if i == len(layers) - 1 else "_" * line_length)
     if not layers:
         print_fn("=" * line_length)

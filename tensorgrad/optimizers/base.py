@@ -8,7 +8,9 @@ steps, and saves and restores the state.
 
 from __future__ import annotations
 
+import functools
 import threading
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +18,34 @@ import numpy as np
 
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.optimizers import blocks
+
+
+_warned_lr = False
+
+
+def _accept_lr(init: Any) -> Any:
+    """Let a constructor take Keras 2's `lr=` for `learning_rate=`, warning once."""
+
+    @functools.wraps(init)
+    def wrapped(self: Optimizer, *args: Any, **kwargs: Any) -> None:
+        if "lr" in kwargs:
+            global _warned_lr
+            if "learning_rate" in kwargs:
+                raise TypeError(
+                    f"{type(self).__name__}: give learning_rate= only (lr= is its old name)"
+                )
+            kwargs["learning_rate"] = kwargs.pop("lr")
+            if not _warned_lr:
+                _warned_lr = True
+                warnings.warn(
+                    f"{type(self).__name__}: the `lr` argument is deprecated, use "
+                    f"`learning_rate` instead",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+        init(self, *args, **kwargs)
+
+    return wrapped
 
 
 class Optimizer:
@@ -33,6 +63,11 @@ class Optimizer:
     elementwise = True
     """Each element's update depends only on that element (true of every rule here), so big
     variables may be updated in parts on several cores (see `blocks`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _accept_lr(cls.__dict__["__init__"])  # type: ignore[method-assign]
 
     def __init__(self, learning_rate: float = 0.001, name: str | None = None) -> None:
         self.learning_rate = learning_rate
@@ -111,6 +146,19 @@ class Optimizer:
         if large:
             blocks.run_split(self.update_step, large)
         self.iterations += 1
+
+    def apply(self, grads: Iterable[np.ndarray | None], variables: Iterable[Tensor]) -> None:
+        """Keras 3's `apply(grads, trainable_variables)`: apply_gradients on the pairs."""
+        self.apply_gradients(zip(grads, variables))
+
+    @property
+    def lr(self) -> float:
+        """Keras 2's name for `learning_rate`."""
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.learning_rate = value
 
     def step(self, variables: Iterable[Tensor]) -> None:
         """PyTorch-style step: apply each variable's own `.grad`."""

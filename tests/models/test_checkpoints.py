@@ -11,7 +11,7 @@ import pytest
 
 from tensorgrad import callbacks, layers, models, utils
 from tensorgrad.callbacks import BackupAndRestore, ModelCheckpoint
-from tensorgrad.models import saving
+from tensorgrad.saving import saving_lib as saving
 
 RNG = np.random.default_rng(1)
 X = RNG.random((48, 5), dtype=np.float32)

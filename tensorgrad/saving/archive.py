@@ -1,6 +1,6 @@
 """The archive format on disk: a zip of `config.json` and `.npy` members, read without trust.
 
-Model saving (`tensorgrad.models.saving`) decides what goes into an archive; this module
+Model saving (`tensorgrad.saving`) decides what goes into an archive; this module
 decides how it is stored and how it is read back safely. Writing goes through
 `atomic_write`, so a crash leaves the old file or the new one; members are stored
 uncompressed with a fixed timestamp, so the same content gives the same bytes.

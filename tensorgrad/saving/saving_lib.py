@@ -5,7 +5,7 @@ class and constructor arguments, the compile settings) and the arrays as `.npy` 
 the weights and, unless left out, the optimizer's state, so training resumes exactly. A
 `.weights.npz` file holds the weights alone, in the same layout.
 
-This module maps models to and from that content; `tensorgrad.models.archive` stores it
+This module maps models to and from that content; `tensorgrad.saving.archive` stores it
 and reads it back with every safety check (never pickle, nothing extracted, atomic
 writes). Layers are rebuilt only from the library's classes or those passed in
 `custom_objects`, so opening a file never runs code named by it.
@@ -24,6 +24,7 @@ writes). Layers are rebuilt only from the library's classes or those passed in
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import Mapping
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tensorgrad.models.archive import (
+from tensorgrad.saving.archive import (
     CONFIG_MEMBER,
     FORMAT_VERSION,
     MAX_CONFIG_BYTES,
@@ -332,57 +333,54 @@ def restore_optimizer(model: Model, manifest: Any, archive: ArchiveReader) -> No
 
 # ----- architecture and compile settings -----
 def layer_classes() -> dict[str, type]:
-    """The layer classes a file may name: the Layer subclasses that tensorgrad.layers exports.
+    """The layer and model classes a file may name: the library's own public classes.
 
     Subclasses defined elsewhere (your own layers) are not included: pass them to
     `load_model` in `custom_objects`.
     """
-    from tensorgrad import layers
+    from tensorgrad.layers.base import Layer
 
-    return {
-        obj.__name__: obj
-        for obj in vars(layers).values()
-        if isinstance(obj, type) and issubclass(obj, layers.Layer) and obj is not layers.Layer
-    }
+    found: dict[str, type] = {}
+    stack = list(Layer.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if (
+            cls.__module__.startswith("tensorgrad.")
+            and not cls.__name__.startswith("_")
+            and cls.__name__ != "Model"
+        ):
+            found[cls.__name__] = cls
+    return found
 
 
 def serialize_model(model: Model) -> dict[str, Any]:
-    """{"class_name": "Sequential", "config": {"name", "layers", "build_input_shape"}}."""
-    from tensorgrad.models.sequential import Sequential
-
-    if not isinstance(model, Sequential):
+    """{"class_name": "Sequential" or "Functional", "config": {...}}: the architecture."""
+    name = type(model).__name__
+    if name not in ("Sequential", "Functional") or layer_classes().get(name) is not type(model):
         raise TypeError(
-            f"save_model: only Sequential models can be saved with their architecture, got "
-            f"{type(model).__name__}; save its weights with model.save_weights instead"
+            f"save_model: only Sequential and functional models can be saved with their "
+            f"architecture, got {name} (a model written as a subclass has no config to rebuild "
+            f"it from); save its weights with model.save_weights and make the model in code"
         )
     config = dict(model.get_config())
-    try:
-        shape = model.input_shape
-    except AttributeError:  # not built: there are no weights to save either
-        shape = None
-    config["build_input_shape"] = None if shape is None else list(shape)
+    if name == "Sequential":
+        try:
+            shape = model.input_shape
+        except AttributeError:  # not built: there are no weights to save either
+            shape = None
+        config["build_input_shape"] = None if shape is None else list(shape)
     _check_json("save_model", config)
-    return {"class_name": type(model).__name__, "config": config}
+    return {"class_name": name, "config": config}
 
 
 def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None) -> Model:
-    """Rebuild (and build) a model from `serialize_model`'s output, using only known classes."""
-    from tensorgrad.models.sequential import Sequential
-
+    """Rebuild (and build) a model from `serialize_model`'s output, using only known classes:
+    the library's and those in `custom_objects`. Nested models are rebuilt the same way."""
     custom = dict(custom_objects or {})
-    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
-        raise TypeError("it holds no model description")
-    name = spec.get("class_name")
-    model_class = custom.get(name, Sequential if name == "Sequential" else None)
-    if model_class is None:
-        raise ValueError(f"unknown model class {name!r}; pass it in custom_objects")
-    config = spec["config"]
     known = {**layer_classes(), **{k: v for k, v in custom.items() if isinstance(v, type)}}
-    layer_specs = config.get("layers")
-    if not isinstance(layer_specs, list):
-        raise TypeError("the model config has no 'layers' list")
-    built = []
-    for item in layer_specs:
+
+    def make(item: Any) -> Any:
         if not isinstance(item, dict) or not isinstance(item.get("config"), dict):
             raise TypeError(f"invalid layer description {item!r}")
         cls = known.get(item.get("class_name"))
@@ -392,9 +390,20 @@ def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None
                 f"{', '.join(sorted(known))}. Pass your own classes with "
                 "custom_objects={'Name': Class}"
             )
-        built.append(cls.from_config(_with_custom(item["config"], custom)))
-    model = model_class(built, name=config.get("name"))
-    shape = config.get("build_input_shape")
+        config = _with_custom(item["config"], custom)
+        if "deserialize_layer" in inspect.signature(cls.from_config).parameters:
+            return cls.from_config(config, deserialize_layer=make)  # a model of layers
+        return cls.from_config(config)
+
+    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+        raise TypeError("it holds no model description")
+    if spec.get("class_name") not in ("Sequential", "Functional") and spec.get(
+        "class_name"
+    ) not in custom:
+        raise ValueError(f"unknown model class {spec.get('class_name')!r}; pass it in custom_objects")
+    config = dict(spec["config"])
+    shape = config.pop("build_input_shape", None)
+    model = make({"class_name": spec["class_name"], "config": config})
     if not model.built and shape is not None:
         if not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
             raise ValueError(f"invalid build_input_shape {shape!r}")
@@ -414,17 +423,38 @@ def _compile_config(model: Model) -> dict[str, Any] | None:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         return None
-    loss = getattr(model, "loss", None)
+    args = getattr(model, "_compile_args", {}) or {}
     config = {
         "optimizer": {"class_name": type(optimizer).__name__, "config": optimizer.get_config()},
-        "loss": None if loss is None else _loss_config(loss),
-        "metrics": [_metric_config(m) for m in getattr(model, "compiled_metrics", None) or []],
+        "loss": _map_leaves(getattr(model, "loss", None), _loss_config),
+        "loss_weights": args.get("loss_weights"),
+        "metrics": _map_leaves(args.get("metrics"), _metric_config),
+        "weighted_metrics": _map_leaves(args.get("weighted_metrics"), _metric_config),
     }
+    if isinstance(config["metrics"], dict) and "class_name" in config["metrics"]:
+        config["metrics"] = [config["metrics"]]
     _check_json("save_model", config)
     return config
 
 
-def _loss_config(loss: Any) -> dict[str, Any]:
+def _map_leaves(spec: Any, fn: Any) -> Any:
+    """A loss or metrics spec (one, a list, a dict by output name) with each entry saved."""
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping) and "class_name" not in spec:
+        return {k: _map_leaves(v, fn) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_map_leaves(v, fn) for v in spec]
+    return fn(spec)
+
+
+def _loss_config(loss: Any) -> Any:
+    from tensorgrad import losses
+
+    if isinstance(loss, str):
+        return loss
+    if not isinstance(loss, losses.Loss):
+        loss = losses.get(loss)
     function = getattr(loss, "function", None)
     if function is not None:  # a wrapped function of yours: saved by name, found via custom_objects
         return {"class_name": "function", "config": {"name": function.__name__}}
@@ -435,6 +465,12 @@ def _metric_config(metric: Any) -> Any:
     """The metric's name when the name alone makes it again, else its class and config."""
     from tensorgrad import metrics
 
+    if isinstance(metric, str):
+        return metric
+    if isinstance(metric, Mapping):
+        return dict(metric)
+    if not isinstance(metric, metrics.Metric):
+        return {"class_name": "function", "config": {"name": getattr(metric, "__name__", "?")}}
     if metric.name.lower() in ("accuracy", "acc"):
         return metric.name  # resolved again from the loss and data shapes, as at compile
     if isinstance(metric, metrics.MeanMetricWrapper):  # the user's function, by its name
@@ -457,25 +493,43 @@ def _compile_from_config(
     if not isinstance(config, dict) or not isinstance(config.get("optimizer"), dict):
         raise TypeError("it names no optimizer")
     optimizer = _from_spec(config["optimizer"], custom, optimizers.get)
-    loss_spec = config.get("loss")
-    if loss_spec is None:
-        loss = None
-    elif _is_function(loss_spec):
-        loss = _user_function("loss", loss_spec, custom)
-    else:
-        loss = _from_spec(loss_spec, custom, losses.get)
-    specs = config.get("metrics") or []
-    if not isinstance(specs, list):
-        raise TypeError(f"metrics must be a list, got {specs!r}")
-    found = [
-        m
-        if isinstance(m, str)
-        else _user_function("metric", m, custom)
-        if _is_function(m)
-        else _from_spec(m, custom, metrics.get)
-        for m in specs
-    ]
-    model.compile(optimizer=optimizer, loss=loss, metrics=found)
+
+    def loss_of(spec: Any) -> Any:
+        if spec is None or isinstance(spec, str):
+            return spec
+        if _is_function(spec):
+            return _user_function("loss", spec, custom)
+        return _from_spec(spec, custom, losses.get)
+
+    def metric_of(spec: Any) -> Any:
+        if isinstance(spec, str):
+            return spec
+        if _is_function(spec):
+            return _user_function("metric", spec, custom)
+        return _from_spec(spec, custom, metrics.get)
+
+    def decode(spec: Any, fn: Any) -> Any:
+        if spec is None:
+            return None
+        if isinstance(spec, dict) and "class_name" not in spec:
+            return {k: decode(v, fn) for k, v in spec.items()}
+        if isinstance(spec, list):
+            return [decode(v, fn) for v in spec]
+        return fn(spec)
+
+    specs = config.get("metrics")
+    if specs is not None and not isinstance(specs, (list, dict)):
+        raise TypeError(f"metrics must be a list or a dict, got {specs!r}")
+    weights = config.get("loss_weights")
+    if weights is not None and not isinstance(weights, (list, dict)):
+        raise TypeError(f"loss_weights must be a list or a dict, got {weights!r}")
+    model.compile(
+        optimizer=optimizer,
+        loss=decode(config.get("loss"), loss_of),
+        metrics=decode(specs, metric_of),
+        loss_weights=weights,
+        weighted_metrics=decode(config.get("weighted_metrics"), metric_of),
+    )
 
 
 def _is_function(spec: Any) -> bool:
