@@ -60,10 +60,7 @@ def broadcast_training_state(communicator: Any, model: Any) -> None:
     Arrays (weights, optimizer slots) travel as raw buffers (MPI_Bcast); the rest, small,
     is pickled.
     """
-    weights = model.weights
-    check_same_model(communicator, weights)
-    for weight in weights:
-        _bcast_into(communicator, weight.data)
+    broadcast_weights(communicator, model.weights)
     chief = communicator.rank == 0
     trainable = model.trainable_weights
     optimizer = model.optimizer
@@ -96,6 +93,13 @@ def broadcast_training_state(communicator: Any, model: Any) -> None:
         for generator, value in zip(_own_generators(layer), saved):
             generator.bit_generator.state = value
     model._initial_epoch = header["initial_epoch"]
+
+
+def broadcast_weights(communicator: Any, weights: list[Any]) -> None:
+    """Overwrite every process's weights with the chief's, after checking they match."""
+    check_same_model(communicator, weights)
+    for weight in weights:
+        _bcast_into(communicator, weight.data)
 
 
 def _bcast_into(communicator: Any, array: np.ndarray) -> None:

@@ -89,6 +89,9 @@ class Strategy:
     def sync_training_state(self, model: Any) -> None:
         """Make every process start fit from the chief's state (nothing to do alone)."""
 
+    def sync_weights(self, model: Any) -> None:
+        """Give every process the chief's weights, as evaluate starts (nothing to do alone)."""
+
     def run_step(
         self, step: Callable[[Any], dict[str, float]], batch: Any, metrics: Sequence[Any] = ()
     ) -> dict[str, float]:
@@ -147,8 +150,9 @@ class DataParallel(Strategy):
             model = models.Sequential([...])
             model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
         model.fit(x, y, batch_size=512, epochs=5)  # 512 samples per step in all
+        loss = model.evaluate(x_test, y_test)  # on every rank: the ranks share the work
         if strategy.is_chief:
-            print(model.evaluate(x_test, y_test))
+            print(loss)
 
     An uncaught exception in any process stops all of them (MPI_Abort) instead of leaving
     the others waiting. Random draws are identical on all processes (the generator state
@@ -185,6 +189,12 @@ class DataParallel(Strategy):
         """
         if not self._single:
             state.broadcast_training_state(self.communicator, model)
+
+    def sync_weights(self, model: Any) -> None:
+        """Send the chief's weights to all, so that evaluate measures one model even before
+        any fit (models built from unseeded random weights differ between processes)."""
+        if not self._single:
+            state.broadcast_weights(self.communicator, model.weights)
 
     def run_step(
         self, step: Callable[[Any], dict[str, float]], batch: Any, metrics: Sequence[Any] = ()

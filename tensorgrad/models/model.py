@@ -680,6 +680,7 @@ class Model(Layer):
         x, y, weights, _ = self._prepare(x, y, "evaluate", sample_weight=sample_weight)
         self._build_compiled(x, y)
         batches = self._epoch_batches(x, y, weights, batch_size, False, steps)
+        self.distribute_strategy.sync_weights(self)  # one model measured, even before fit
         callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,

@@ -59,6 +59,8 @@ def scenario(strategy: tensorgrad.distribute.Strategy, out: Path) -> dict[str, n
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         model = book_network(strategy)
+        # before any fit each rank holds other weights: evaluate measures rank 0's
+        untrained = model.evaluate(x_val, y_val, batch_size=BATCH, verbose=0)
         first = model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=1)
         second = model.fit(
             x,
@@ -72,6 +74,7 @@ def scenario(strategy: tensorgrad.distribute.Strategy, out: Path) -> dict[str, n
         )
         evaluated = model.evaluate(x, y, batch_size=BATCH, return_dict=True)
         model.save(out / f"model-rank{strategy.rank}.tensorgrad")
+    result["untrained"] = np.array(untrained)
     for i, w in enumerate(model.get_weights()):
         result[f"weight{i}"] = w
     for stage, history in (("first", first), ("second", second)):
