@@ -49,3 +49,17 @@ def test_engine_example_runs(capsys) -> None:
     out = capsys.readouterr().out
     assert "(3, 2)" in out
     assert "check_grad ok" in out
+
+
+def test_functional_api_example_runs(capsys) -> None:
+    block = next(b for b in python_blocks() if "keras.Model(inputs=[title" in b)
+    namespace: dict = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    model = namespace["model"]
+    assert model.count_params() == 1_286_789
+    assert set(namespace["history"].history) == {
+        "loss", "priority_loss", "department_loss", "priority_mean_absolute_error",
+        "department_accuracy",
+    }  # fmt: skip
+    assert namespace["priority_pred"].shape == (1280, 1)
+    assert "Connected to" in capsys.readouterr().out

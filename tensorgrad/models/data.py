@@ -209,6 +209,10 @@ class ArrayBatches:
     ) -> None:
         self._structure = (x, y, sample_weight)
         self._flat = nest.flatten(self._structure)
+        # one array of inputs and one of targets (the common case): no packing per batch
+        self._plain = (
+            type(x) is np.ndarray and (y is None or type(y) is np.ndarray) and sample_weight is None
+        )
         self.batch_size = batch_size
         self.shuffle = shuffle
         arrays = [a for a in self._flat if a is not None]
@@ -237,7 +241,10 @@ class ArrayBatches:
                     None if a is None else np.take(a, index, axis=0, out=b[:rows], mode="clip")
                     for a, b in zip(flat, self._buffers)
                 ]
-            yield nest.pack_sequence_as(structure, batch)
+            if self._plain:
+                yield batch[0], batch[1], None
+            else:
+                yield nest.pack_sequence_as(structure, batch)
 
 
 def class_weight_to_sample_weight(y: np.ndarray, class_weight: Mapping[Any, float]) -> np.ndarray:

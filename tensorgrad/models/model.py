@@ -315,6 +315,8 @@ class Model(Layer):
 
     def _targets_list(self, y: Any, op: str, names: list[str]) -> list[Any]:
         """The targets as one entry per output, from an array, a list or a dict by name."""
+        if len(names) == 1 and type(y) is np.ndarray:
+            return [y]
         if len(names) == 1:
             if isinstance(y, Mapping) and len(y) == 1:
                 return list(y.values())
@@ -420,9 +422,12 @@ class Model(Layer):
         """
         names = self.compiled_loss.names or [self.name]
         y_list = self._targets_list(y, "compute_loss", names)
-        pred_list = nest.flatten(y_pred)
-        if isinstance(y_pred, Mapping):
+        if type(y_pred) is Tensor:
+            pred_list = [y_pred]
+        elif isinstance(y_pred, Mapping):
             pred_list = [y_pred[n] for n in names]
+        else:
+            pred_list = nest.flatten(y_pred)
         sw = sample_weight
         if sw is not None and not isinstance(sw, list):
             sw = [sw] * len(names)
@@ -441,7 +446,10 @@ class Model(Layer):
         """Update compile's metrics with a batch; the running values of every metric."""
         names = self.compiled_loss.names or [self.name]
         y_list = self._targets_list(y, "compute_metrics", names)
-        pred = [y_pred[n] for n in names] if isinstance(y_pred, Mapping) else nest.flatten(y_pred)
+        if type(y_pred) is Tensor:
+            pred = [y_pred]
+        else:
+            pred = [y_pred[n] for n in names] if isinstance(y_pred, Mapping) else nest.flatten(y_pred)
         sw = sample_weight
         if sw is not None and not isinstance(sw, list):
             sw = [sw] * len(names)

@@ -20,6 +20,11 @@ from typing import Any
 
 def is_nested(value: Any) -> bool:
     """Whether `value` is a list, tuple or dict (a structure rather than a leaf)."""
+    kind = type(value)
+    if kind is list or kind is tuple or kind is dict:
+        return True
+    if kind.__module__ == "numpy" or kind.__name__ == "Tensor":
+        return False  # the usual leaves, without the slow abstract-class check
     return isinstance(value, (list, tuple, Mapping))
 
 
