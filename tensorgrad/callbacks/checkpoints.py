@@ -209,23 +209,31 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, logs: Logs | None = None) -> None:
         if not self.path.exists():
             return
-        state = saving.load_training_state(self.model, self.path)
+        # everything is checked before the model, its optimizer or a generator changes
+        state = saving.load_training_state(self.model, self.path, check=self._check_state)
+        random.set_state(state["rng"])
+        for layer, rng_state in zip(self.model.layers, state.get("layer_rngs") or []):
+            for generator, saved in zip(_own_generators(layer), rng_state):
+                generator.bit_generator.state = saved
+        self.model._initial_epoch = state["epoch"]  # read by fit right after on_train_begin
+
+    def _check_state(self, state: dict[str, Any]) -> None:
+        """Raise a SavingError unless `state` can be restored whole (tried on copies)."""
         epoch = state.get("epoch")
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
             raise saving.SavingError(
                 f"BackupAndRestore: {str(self.path)!r} holds an invalid epoch {epoch!r}"
             )
         try:
-            random.set_state(state["rng"])
+            type(random.generator().bit_generator)().state = state["rng"]
             for layer, rng_state in zip(self.model.layers, state.get("layer_rngs") or []):
                 for generator, saved in zip(_own_generators(layer), rng_state):
-                    generator.bit_generator.state = saved
+                    type(generator.bit_generator)().state = saved
         except (KeyError, TypeError, ValueError) as e:
             raise saving.SavingError(
                 f"BackupAndRestore: {str(self.path)!r} holds an invalid random generator "
-                f"state ({e!r})"
+                f"state in its rng ({e!r})"
             ) from None
-        self.model._initial_epoch = epoch  # read by fit right after on_train_begin
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         state = {

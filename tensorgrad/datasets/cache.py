@@ -13,6 +13,13 @@ Each file of a dataset is looked up, in order, in:
 and is otherwise downloaded from the dataset's mirrors into the cache. A file is
 found under its standard gzip name or uncompressed; it is taken from the first
 place that has it, so the files of one dataset may come from different places.
+A place that cannot be read (no permission, a symlink loop) is skipped, and listed
+as such in the error if a file is found nowhere; the cache is written to only for
+a download.
+
+The size of each file's content is known, so no read goes past it: a larger file
+is refused before it is read, decompression stops one byte past the size (a gzip
+bomb costs no more than the real file), and a mirror that sends more is cut off.
 
 Every file is verified before use: its IDX magic number, dimensions and length,
 and the SHA-256 of its decompressed content (so a re-compressed copy passes).
@@ -31,7 +38,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
@@ -39,7 +46,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from tensorgrad.datasets.idx import IdxError, describe, parse_idx, read_idx_bytes
+from tensorgrad.datasets.idx import IdxError, describe, max_file_size, parse_idx, read_idx_bytes
 
 __all__ = [
     "DATA_PATH_ENV",
@@ -103,10 +110,14 @@ class DataFile:
         return tuple(dict.fromkeys((self.name, raw, f"{stem}.idx{kind}")))
 
     @property
+    def nbytes(self) -> int:
+        """The size of the decompressed content: header and one byte per value."""
+        return 4 + 4 * len(self.shape) + int(np.prod(self.shape))
+
+    @property
     def expected(self) -> str:
         """E.g. ``10000 labels (10008 bytes)``."""
-        nbytes = 4 + 4 * len(self.shape) + int(np.prod(self.shape))
-        return f"{describe(self.shape, self.noun)} ({nbytes} bytes)"
+        return f"{describe(self.shape, self.noun)} ({self.nbytes} bytes)"
 
 
 @dataclass(frozen=True)
@@ -136,8 +147,20 @@ def cache_dir(name: str) -> Path:
     return tensorgrad_home() / "datasets" / name
 
 
-def _search_dirs(name: str, path: str | os.PathLike[str] | None) -> list[tuple[str, Path]]:
-    """The (where, directory) pairs to look in, in order, without duplicates."""
+class _Skipped(list):
+    """(where, directory, reason) of each location skipped because it cannot be read."""
+
+    def add(self, where: str, d: Path, error: BaseException) -> None:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        if all(entry[1] != d for entry in self):
+            self.append((where, d, reason))
+
+
+def _search_dirs(
+    name: str, path: str | os.PathLike[str] | None, skipped: _Skipped | None = None
+) -> list[tuple[str, Path]]:
+    """The (where, directory) pairs to look in, in order, without duplicates; a location
+    that cannot even be resolved (a symlink loop) is skipped and listed in `skipped`."""
     dirs: list[tuple[str, Path]] = []
     if path is not None:
         dirs.append(("path= argument", Path(path).expanduser()))
@@ -150,33 +173,50 @@ def _search_dirs(name: str, path: str | os.PathLike[str] | None) -> list[tuple[s
     seen: set[Path] = set()
     unique = []
     for where, d in dirs:
-        key = d.resolve()
+        try:
+            key = d.resolve()
+        except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
+            if skipped is not None:
+                skipped.add(where, d, e)
+            continue
         if key not in seen:
             seen.add(key)
             unique.append((where, d))
     return unique
 
 
-def _find(spec: DataFile, dirs: list[tuple[str, Path]]) -> tuple[str, Path] | None:
-    """The first (where, file) holding ``spec`` under any accepted name, or ``None``."""
+def _candidates(
+    spec: DataFile, dirs: list[tuple[str, Path]], skipped: _Skipped
+) -> Iterator[tuple[str, Path]]:
+    """Each (where, file) holding ``spec`` under an accepted name, in order; a location
+    that cannot be read is listed in ``skipped`` and the search goes on."""
     for where, d in dirs:
         for name in spec.names:
-            if (d / name).is_file():
-                return where, d / name
-    return None
+            try:
+                found = (d / name).is_file()
+            except OSError as e:  # no permission on the folder, a loop below it...
+                skipped.add(where, d, e)
+                break
+            if found:
+                yield where, d / name
+
+
+class _Unreadable(Exception):
+    """A file found that cannot be opened or read (its content was never seen)."""
 
 
 def _verify(path: Path, spec: DataFile, source: str, advice: str) -> np.ndarray:
-    """Reads and fully verifies one file; raises CorruptFileError quoting ``source``."""
+    """Reads and fully verifies one file; raises CorruptFileError quoting ``source``
+    (or _Unreadable when the file cannot be read at all)."""
     try:
-        buf = read_idx_bytes(path, expected=spec.expected)
+        buf = read_idx_bytes(path, expected=spec.expected, max_bytes=spec.nbytes)
         array = parse_idx(
             buf, source, expected_shape=spec.shape, expected_dtype=np.uint8, noun=spec.noun
         )
     except IdxError as e:
         raise CorruptFileError(f"{e}; {advice}") from None
     except OSError as e:
-        raise CorruptFileError(f"{source}: cannot be read ({e}); {advice}") from None
+        raise _Unreadable(e) from None
     if spec.sha256 is not None:
         found = hashlib.sha256(buf).hexdigest()
         if found != spec.sha256:
@@ -211,13 +251,26 @@ def _progress(label: str, done: int, total: int | None, final: bool = False) -> 
     err.flush()
 
 
-def _copy(response: BinaryIO, out: BinaryIO, label: str, total: int | None) -> None:
-    """Copies the response into ``out`` in chunks, updating the progress display."""
+def _copy(
+    response: BinaryIO, out: BinaryIO, label: str, total: int | None, limit: int, url: str
+) -> None:
+    """Copies the response into ``out`` in chunks, updating the progress display; a
+    response longer than ``limit`` (the largest the file can be) is cut off there."""
+    if total is not None and total > limit:
+        raise CorruptFileError(
+            f"{url}: the mirror announces {total} bytes, more than the {limit} the file can "
+            "have: not the expected file; the download was discarded"
+        )
     done = 0
     shown = -1
     while chunk := response.read(_CHUNK):
-        out.write(chunk)
         done += len(chunk)
+        if done > limit:
+            raise CorruptFileError(
+                f"{url}: the mirror sent more than {limit} bytes, the most the file can have: "
+                "not the expected file; the download was discarded"
+            )
+        out.write(chunk)
         step = 100 * done // total if total else done >> 20
         if step != shown:
             shown = step
@@ -242,10 +295,14 @@ def _download(url: str, dest: Path, spec: DataFile, timeout: float) -> np.ndarra
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
-                _copy(response, out, f"Downloading {dest.name}", total)
+                limit = max_file_size(spec.nbytes)
+                _copy(response, out, f"Downloading {dest.name}", total, limit, url)
             out.flush()
             os.fsync(out.fileno())
-        array = _verify(tmp, spec, url, "the download was discarded")
+        try:
+            array = _verify(tmp, spec, url, "the download was discarded")
+        except _Unreadable as e:
+            raise OSError(f"the downloaded file cannot be read back ({e})") from None
         os.replace(tmp, dest)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -280,28 +337,45 @@ def _mirror_unreachable(error: BaseException) -> bool:
     return isinstance(error, (socket.gaierror, ConnectionError, TimeoutError))
 
 
+def _state_of(d: Path) -> str:
+    try:
+        return "not there" if d.is_dir() else "no such directory"
+    except OSError as e:
+        return f"cannot be read: {e.strerror or e}"
+
+
 def _not_found(
     dataset: Dataset,
     missing: Sequence[DataFile],
     dirs: list[tuple[str, Path]],
     attempts: list[tuple[str, str]],
-) -> DatasetNotFoundError:
-    """Builds the one error that lists every place looked in and how to supply the files."""
-    lines = [
-        (
+    skipped: _Skipped,
+    corrupt: Sequence[str] = (),
+) -> DatasetError:
+    """Builds the one error that lists every place looked in and how to supply the files.
+
+    When a file was downloaded but failed its verification, it was found: the error is a
+    CorruptFileError whose first line says so (the reasons, with both hashes, follow)."""
+    if corrupt:
+        head = (
+            f"{dataset.name}: found and downloaded {', '.join(corrupt)}, but each download "
+            "failed its checksum or checks (see below) and was discarded."
+        )
+    else:
+        head = (
             f"{dataset.name}: could not find {len(missing)} of {len(dataset.files)} files "
             f"({', '.join(s.name for s in missing)}) locally, nor download "
             f"{'it' if len(missing) == 1 else 'them'}."
-        ),
+        )
+    lines = [
+        head,
         (
             "Looked for each, gzip-compressed or not, under any of its names "
             f"(e.g. {', '.join(missing[0].names)}), in order in:"
         ),
     ]
-    lines += [
-        f"  - {where}: {d} ({'not there' if d.is_dir() else 'no such directory'})"
-        for where, d in dirs
-    ]
+    lines += [f"  - {where}: {d} ({_state_of(d)})" for where, d in dirs]
+    lines += [f"  - {where}: {d} (skipped: cannot be read: {why})" for where, d, why in skipped]
     if DATA_PATH_ENV not in os.environ:
         lines.append(f"  - {DATA_PATH_ENV}: not set")
     lines.append("Tried downloading:" if attempts else "Tried downloading: no mirrors configured")
@@ -325,7 +399,7 @@ def _not_found(
             f"{SYSTEM_DATA_DIRS[0] / dataset.name};"
         )
     lines.append("  - or connect to the internet so they can be downloaded.")
-    return DatasetNotFoundError("\n".join(lines))
+    return (CorruptFileError if corrupt else DatasetNotFoundError)("\n".join(lines))
 
 
 def load_dataset(
@@ -348,20 +422,24 @@ def load_dataset(
         DatasetNotFoundError: if some files are nowhere to be found or downloaded;
             the message lists every directory and URL tried.
     """
-    dirs = _search_dirs(dataset.name, path)
+    skipped = _Skipped()
+    dirs = _search_dirs(dataset.name, path, skipped)
     arrays: dict[str, np.ndarray] = {}
     missing: list[DataFile] = []
     for spec in dataset.files:
-        found = _find(spec, dirs)
-        if found is None:
-            missing.append(spec)
+        for where, file in _candidates(spec, dirs, skipped):
+            try:
+                arrays[spec.name] = _verify(file, spec, str(file), _advice(where))
+                break
+            except _Unreadable as e:  # found but unreadable: try the next location
+                skipped.add(where, file.parent, e.args[0])
         else:
-            where, file = found
-            arrays[spec.name] = _verify(file, spec, str(file), _advice(where))
+            missing.append(spec)
 
     attempts: list[tuple[str, str]] = []
     unreachable: dict[str, str] = {}
     unresolved: list[DataFile] = []
+    corrupt: list[str] = []
     for spec in missing:
         for mirror in dataset.mirrors:
             url = mirror + spec.name
@@ -375,10 +453,13 @@ def load_dataset(
                 break
             except (OSError, HTTPException, ValueError) as e:  # ValueError: CorruptFileError too
                 attempts.append((url, _reason(e, url)))
+                if isinstance(e, CorruptFileError) and spec.name not in corrupt:
+                    corrupt.append(spec.name)
                 if _mirror_unreachable(e):
                     unreachable[mirror] = f"the mirror failed earlier ({_reason(e)})"
         else:
             unresolved.append(spec)
     if unresolved:
-        raise _not_found(dataset, unresolved, dirs, attempts)
+        bad = [name for name in corrupt if any(s.name == name for s in unresolved)]
+        raise _not_found(dataset, unresolved, dirs, attempts, skipped, bad)
     return [arrays[spec.name] for spec in dataset.files]

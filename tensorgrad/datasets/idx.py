@@ -39,7 +39,18 @@ class IdxError(ValueError):
     """Raised when a file is not a valid, complete IDX file."""
 
 
-def read_idx_bytes(path: str | os.PathLike[str], *, expected: str | None = None) -> bytearray:
+def max_file_size(content_bytes: int) -> int:
+    """The largest file that can hold `content_bytes` of content, raw or gzip-compressed
+    (deflate's stored blocks add 5 bytes per 64 KiB; headers, trailers and padding a little)."""
+    return content_bytes + content_bytes // 1000 + 2**16
+
+
+def read_idx_bytes(
+    path: str | os.PathLike[str],
+    *,
+    expected: str | None = None,
+    max_bytes: int | None = None,
+) -> bytearray:
     """Reads a file and returns its content, decompressed if it is gzip.
 
     Compression is detected from the gzip magic bytes ``1f 8b``; the returned
@@ -49,35 +60,58 @@ def read_idx_bytes(path: str | os.PathLike[str], *, expected: str | None = None)
         path: the file to read.
         expected: what the content should be (``"10000 labels (10008 bytes)"``),
             quoted in the error raised for a truncated gzip stream.
+        max_bytes: the size the content must have, when known: a larger file is refused
+            before it is read, and decompression stops just past it (a gzip bomb costs
+            no more than the content would).
 
     Returns:
         The (decompressed) content as a ``bytearray``.
 
     Raises:
-        IdxError: if the file is gzip but its stream is truncated or corrupt.
+        IdxError: if the file is gzip but its stream is truncated or corrupt, or larger
+            than `max_bytes` allows.
         OSError: if the file cannot be read.
     """
+    source = os.fspath(path)
+    limit = None if max_bytes is None else max_file_size(max_bytes)
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
+        if limit is not None and size > limit:
+            raise IdxError(
+                f"{source}: the file has {size} bytes; a file holding {expected or max_bytes} "
+                f"has at most {limit}, raw or compressed: this is not the expected file"
+            )
         raw = bytearray(size)
         n = f.readinto(raw)
         if n != size:  # the file shrank while being read
             del raw[n:]
     if raw[:2] != GZIP_MAGIC:
         return raw
-    return bytearray(_gunzip(raw, os.fspath(path), expected))
+    return bytearray(_gunzip(raw, source, expected, max_bytes))
 
 
-def _gunzip(raw: bytearray, source: str, expected: str | None = None) -> bytes:
-    """Decompresses every gzip member in ``raw``; trailing zero padding is allowed."""
+def _gunzip(
+    raw: bytearray, source: str, expected: str | None = None, max_bytes: int | None = None
+) -> bytes:
+    """Decompresses every gzip member in ``raw``; trailing zero padding is allowed. With
+    `max_bytes`, decompression stops one byte past it, and that is an error."""
     parts: list[bytes] = []
     rest: bytes | bytearray = raw
+    produced = 0
     while rest[:2] == GZIP_MAGIC:
         d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        room = 0 if max_bytes is None else max_bytes - produced + 1
         try:
-            parts.append(d.decompress(rest))
+            parts.append(d.decompress(rest, room))
         except zlib.error as e:
             raise IdxError(f"{source}: corrupt gzip data ({e})") from None
+        produced += len(parts[-1])
+        if max_bytes is not None and produced > max_bytes:
+            want = f"{expected}" if expected else f"{max_bytes} bytes"
+            raise IdxError(
+                f"{source}: the gzip stream decompresses to more than {max_bytes} bytes, the "
+                f"size of {want}: this is not the expected file (or a gzip bomb)"
+            )
         if not d.eof:
             found = sum(map(len, parts)) + len(d.flush())
             want = f"expected {expected}, " if expected else ""

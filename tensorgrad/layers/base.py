@@ -21,7 +21,7 @@ from tensorgrad import initializers
 from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import as_array, default_float
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers import symbolic
+from tensorgrad.layers import symbolic, weight_budget
 from tensorgrad.layers.input_spec import InputSpec, format_shape, reshape_hint
 from tensorgrad.utils import nest
 from tensorgrad.utils.registry import snake_case
@@ -249,6 +249,7 @@ class Layer:
             name = "variable" if count == 0 else f"variable_{count}"
         dtype = np.dtype(given["dtype"]) if given["dtype"] is not None else None
         dtype = dtype or self._dtype or default_float()
+        weight_budget.charge(self, name, shape)  # a model built from a file: see that module
         values = initializers.get(given["initializer"] or "glorot_uniform")(shape, dtype=dtype)
         weight = Tensor(as_array(values, dtype), requires_grad=trainable and self._trainable)
         weight.name = f"{self.name}/{name}"

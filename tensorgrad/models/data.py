@@ -101,12 +101,25 @@ def check_same_samples(x: np.ndarray, y: np.ndarray, op: str) -> None:
 
 
 def check_finite(array: np.ndarray, name: str, op: str) -> None:
-    """Raise a ValueError naming the first NaN or infinite value of a float array."""
+    """Raise a ValueError naming the first NaN or infinite value of a float array, or the first
+    value the cast to the default float type would turn into infinity (1e39 in float32)."""
     if array.dtype.kind != "f" or array.size == 0:
         return
     # min and max propagate NaN and reach +-inf, without a temporary array of flags.
-    if np.isfinite(array.min()) and np.isfinite(array.max()):
-        return
+    low, high = array.min(), array.max()
+    if np.isfinite(low) and np.isfinite(high):
+        target = default_float()
+        if array.dtype.itemsize <= target.itemsize:
+            return
+        largest = np.finfo(target).max
+        if -largest <= low and high <= largest:
+            return
+        index = tuple(int(i) for i in np.argwhere(np.abs(array) > largest)[0])
+        raise ValueError(
+            f"{op}: {name} contains {array[index]} at index {index} (sample {index[0]}), beyond "
+            f"the range of {target} (+-{largest:.4g}), which would make it infinite; scale the "
+            f"data, or compute in float64 with tensorgrad.set_default_dtype('float64')"
+        )
     index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
     raise ValueError(
         f"{op}: {name} contains {array[index]} at index {index} (sample {index[0]}); "

@@ -358,9 +358,9 @@ class Model(Layer):
             (f"y[{n!r}]" if len(names) > 1 else "y", t) for n, t in zip(names, y_flat)
         ]
         data.check_samples(named, op)
-        y_flat = [data.as_float(t) if t.dtype.kind in "fb" else t for t in y_flat]
         for t in y_flat:
             data.check_finite(t, "y", op)
+        y_flat = [data.as_float(t) if t.dtype.kind in "fb" else t for t in y_flat]
         losses = self.compiled_loss.losses if self.compiled_loss.names else None
         if losses is None:
             self.compiled_loss.build(names, self.name)
@@ -559,6 +559,14 @@ class Model(Layer):
         batch_size = _batch_size(batch_size, "fit")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+        if (
+            isinstance(initial_epoch, bool)
+            or not isinstance(initial_epoch, (int, np.integer))
+            or initial_epoch < 0
+        ):
+            raise ValueError(
+                f"fit: initial_epoch must be a non-negative integer, got {initial_epoch!r}"
+            )
         x, y, weights, warned = self._prepare(
             x, y, "fit", sample_weight=sample_weight, class_weight=class_weight
         )
@@ -585,6 +593,8 @@ class Model(Layer):
             steps=len(batches),
         )
         self._train_weights = self.trainable_weights
+        for weight in self._train_weights:  # a step cut short by Ctrl-C may have left some
+            weight.grad = None
         self.stop_training = False
         logs: dict[str, float] = {}
         try:
@@ -660,9 +670,10 @@ class Model(Layer):
         """Save the weights alone to a .weights.npz file."""
         self.distribute_strategy.on_chief(saving.save_weights, self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: Any) -> None:
-        """Load weights from a .weights.npz (or .tensorgrad) file, matched layer by layer."""
-        saving.load_weights(self, filepath)
+    def load_weights(self, filepath: Any, strict: bool = False) -> None:
+        """Load weights from a .weights.npz (or .tensorgrad) file, matched layer by layer;
+        `strict=True` refuses NaN, infinite or out-of-range values instead of warning."""
+        saving.load_weights(self, filepath, strict=strict)
 
     # ----- evaluate and predict -----
     def evaluate(

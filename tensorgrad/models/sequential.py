@@ -39,6 +39,7 @@ class Sequential(Model):
         self._layers: list[Layer] = []
         self._declared_input: tuple[Any, ...] | None = None
         self._input_layer_config: dict[str, Any] | None = None
+        self._output_so_far: tuple[Any, ...] | None = None  # after the last layer built
         if layers is not None and not isinstance(layers, Iterable):
             raise TypeError(
                 f"Sequential: layers must be a list of layers, got {type(layers).__name__}"
@@ -77,6 +78,10 @@ class Sequential(Model):
             self._declared_input = layer._batch_input_shape
         self._layers.append(layer)
         input_shape = self._expected_input_shape()
+        if self.built and self._output_so_far is not None:
+            # the layers before are built: build only this one, so n adds take linear time
+            self._build_output_shape = self._build_next(layer, self._output_so_far)
+            return
         self.built = False
         if input_shape is not None:
             self.build(input_shape)
@@ -108,14 +113,21 @@ class Sequential(Model):
                 f'build: model "{self.name}" has no layers; add some with model.add(...)'
             )
         shape = _batch_shape(input_shape)
+        self._output_so_far = None
         for layer in self._layers:
-            if not layer.built:
-                layer._maybe_build(shape)
-            elif layer.input_spec is not None:
-                layer.input_spec.check(layer, shape)
-            shape = layer.compute_output_shape(shape)
+            shape = self._build_next(layer, shape)
         self._build_input_shape = _batch_shape(input_shape)
         self.input_spec = InputSpec(shape=self._build_input_shape)
+
+    def _build_next(self, layer: Layer, shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Build `layer` (or check it) for inputs of `shape`; the output shape after it."""
+        self._output_so_far = None  # unknown until this layer fits
+        if not layer.built:
+            layer._maybe_build(shape)
+        elif layer.input_spec is not None:
+            layer.input_spec.check(layer, shape)
+        self._output_so_far = layer.compute_output_shape(shape)
+        return self._output_so_far
 
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         x = inputs

@@ -18,6 +18,7 @@ import numpy as np
 
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.optimizers import blocks
+from tensorgrad.utils import interrupts
 
 
 _warned_lr = False
@@ -118,25 +119,38 @@ class Optimizer:
         """Update each variable in place from its gradient; variables whose gradient is None
         are skipped. Counts as one step (`iterations` grows by one).
 
+        The step is whole or not at all: every gradient is checked before anything changes,
+        and a Ctrl-C during the update is raised once weights, slots and `iterations` all
+        belong to the new step (see `utils.interrupts`).
+
         Raises:
             ValueError: a gradient whose shape differs from its variable's.
         """
-        slots_of = self._slots
-        large: list[blocks.Job] = []
+        pairs = []
         for grad, variable in grads_and_vars:
             if grad is None:
                 continue
-            slots = slots_of.get(id(variable))
-            if slots is None:
-                slots = self._track(variable)
             if isinstance(grad, Tensor):
                 grad = grad.data
+            if id(variable) not in self._slots:
+                _check_variable(self, variable)
             data = variable.data
             if grad.shape != data.shape:
                 raise ValueError(
                     f"{type(self).__name__}.apply_gradients: gradient of shape {grad.shape} for "
                     f"a variable of shape {data.shape}{_named(variable)}; they must match"
                 )
+            pairs.append((grad, variable))
+        interrupts.call_uninterrupted(self._update, pairs)
+
+    def _update(self, pairs: list[tuple[np.ndarray, Tensor]]) -> None:
+        slots_of = self._slots
+        large: list[blocks.Job] = []
+        for grad, variable in pairs:
+            slots = slots_of.get(id(variable))
+            if slots is None:
+                slots = self._track(variable)
+            data = variable.data
             if grad.dtype != data.dtype:
                 grad = grad.astype(data.dtype)
             if self.elementwise and blocks.splittable(grad, data, slots):
@@ -165,11 +179,7 @@ class Optimizer:
         self.apply_gradients((v.grad, v) for v in variables)
 
     def _track(self, variable: Tensor) -> list[np.ndarray]:
-        if not isinstance(variable, Tensor) or variable.data.dtype.kind != "f":
-            raise TypeError(
-                f"{type(self).__name__}: can only update float Tensors, got "
-                f"{type(variable).__name__}{_named(variable)}"
-            )
+        _check_variable(self, variable)
         slots = self.build(variable.data)
         self._variables.append(variable)
         self._slots[id(variable)] = slots
@@ -236,6 +246,14 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({args})"
+
+
+def _check_variable(optimizer: Optimizer, variable: Any) -> None:
+    if not isinstance(variable, Tensor) or variable.data.dtype.kind != "f":
+        raise TypeError(
+            f"{type(optimizer).__name__}: can only update float Tensors, got "
+            f"{type(variable).__name__}{_named(variable)}"
+        )
 
 
 def _named(variable: Any) -> str:

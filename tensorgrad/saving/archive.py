@@ -24,9 +24,12 @@ array([0., 1., 2.])
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad.saving import safe_json
 from tensorgrad.utils.atomic import atomic_write
 
 FORMAT_VERSION = 1
@@ -41,11 +45,29 @@ FORMAT_VERSION = 1
 
 CONFIG_MEMBER = "config.json"
 MAX_CONFIG_BYTES = 16 * 2**20  # far above any real config; bounds memory on hostile files
+MAX_INFLATION = 16  # members may expand to this many times the file (it holds stored arrays)
+MAX_INFLATED_BYTES = 16 * 2**20  # ...plus this much, for small files re-zipped with deflate
 MODEL_FORMAT = "tensorgrad.model"
 WEIGHTS_FORMAT = "tensorgrad.weights"
 
 _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # same bytes for the same model, whenever it is saved
+
+
+def _special_kind(mode: int) -> str | None:
+    """What a file that is not regular is ("a FIFO"...), or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 class SavingError(ValueError):
@@ -60,16 +82,52 @@ def header(fmt: str) -> dict[str, Any]:
 
 
 # ----- writing -----
-def write_archive(path: Path, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+def write_archive(
+    path: Path,
+    config: Mapping[str, Any],
+    arrays: Mapping[str, np.ndarray],
+    operation: str = "save",
+) -> None:
     """Write `config.json` and each array as an `.npy` member, atomically (no compression:
-    weights barely compress, and stored members keep sizes easy to check on reading)."""
+    weights barely compress, and stored members keep sizes easy to check on reading).
+
+    Raises:
+        PermissionError: `path` is a file made read-only (as `open` refuses it in Keras and
+            NumPy); make it writable or delete it first.
+        SavingError: the file cannot be written (a full disk, a missing permission on the
+            folder...): the message names the path and the cause, which is chained.
+    """
+    _check_replaceable(Path(path), operation)
     text = json.dumps(config, indent=1, allow_nan=False)
-    with atomic_write(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr(_member_info(CONFIG_MEMBER), text.encode("utf-8"))
-        for name, array in arrays.items():
-            array = np.ascontiguousarray(array)
-            with zf.open(_member_info(name), "w", force_zip64=array.nbytes > 2**30) as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
+    try:
+        with atomic_write(path, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+            zf.writestr(_member_info(CONFIG_MEMBER), text.encode("utf-8"))
+            for name, array in arrays.items():
+                array = np.ascontiguousarray(array)
+                with zf.open(_member_info(name), "w", force_zip64=array.nbytes > 2**30) as member:
+                    np.lib.format.write_array(member, array, allow_pickle=False)
+    except OSError as e:
+        code = errno.errorcode.get(e.errno, "") if e.errno else ""
+        cause = f"{e.strerror or e}" + (f" [{code}]" if code else "")
+        where = f" ({e.filename})" if e.filename and str(e.filename) != str(path) else ""
+        raise SavingError(
+            f"{operation}: cannot write {str(path)!r}: {cause}{where}; nothing was replaced"
+        ) from e
+
+
+def _check_replaceable(path: Path, operation: str) -> None:
+    """Refuse to replace a file its owner made read-only (a rename would get past the mode)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return  # nothing there yet (or unreachable: writing will say why)
+    if stat.S_ISREG(info.st_mode) and (not info.st_mode & 0o222 or not os.access(path, os.W_OK)):
+        raise PermissionError(
+            errno.EACCES,
+            f"{operation}: {str(path)!r} is read-only (mode {stat.filemode(info.st_mode)}); "
+            "make it writable (chmod u+w) or delete it to save over it",
+            str(path),
+        )
 
 
 def _member_info(name: str) -> zipfile.ZipInfo:
@@ -89,21 +147,41 @@ class ArchiveReader:
     def __init__(self, path: Path, operation: str) -> None:
         self.path = Path(path)
         self.operation = operation
+        self._file = self._open_regular()
         try:
-            self._zip = zipfile.ZipFile(self.path)
+            self._zip = zipfile.ZipFile(self._file)
         except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as e:
+            self._file.close()
             raise self.error(
                 f"is not a readable zip archive ({e}); the file may be truncated or not "
                 "a tensorgrad file"
             ) from None
+        except BaseException:
+            self._file.close()
+            raise
         try:
             self._members = self._check_members()
         except BaseException:
-            self._zip.close()
+            self.__exit__()
             raise
+
+    def _open_regular(self) -> Any:
+        """The file, opened only if it is a regular file: a FIFO would block the open until
+        a writer comes, and a device such as /dev/zero never ends."""
+        kind = _special_kind(os.stat(self.path).st_mode)  # FileNotFoundError stays as is
+        if kind is None:
+            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+            fd = os.open(self.path, flags | getattr(os, "O_BINARY", 0))
+            kind = _special_kind(os.fstat(fd).st_mode)  # what was opened, if it changed since
+            if kind is None:
+                return os.fdopen(fd, "rb")
+            os.close(fd)
+        raise self.error(f"is not a regular file but {kind}; give the path of a saved file")
 
     def _check_members(self) -> dict[str, zipfile.ZipInfo]:
         members: dict[str, zipfile.ZipInfo] = {}
+        archive_size = os.fstat(self._file.fileno()).st_size
+        inflated = 0
         for info in self._zip.infolist():
             name = info.filename
             parts = name.split("/")
@@ -120,14 +198,39 @@ class ArchiveReader:
                 raise self.error(f"member {name!r} uses unsupported zip features (patched data)")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise self.error(f"member {name!r} uses an unsupported compression method")
+            if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+                raise self.error(
+                    f"member {name!r} is stored uncompressed but declares {info.file_size} "
+                    f"bytes in {info.compress_size}; the file is damaged"
+                )
+            if info.compress_size > archive_size:
+                raise self.error(
+                    f"member {name!r} declares {info.compress_size} bytes in a file of "
+                    f"{archive_size}; the file is truncated or damaged"
+                )
+            inflated += info.file_size - info.compress_size
             members[name] = info
+        if inflated > MAX_INFLATION * archive_size + MAX_INFLATED_BYTES:
+            raise self.error(
+                f"has members that would expand from {archive_size} bytes to "
+                f"{archive_size + inflated}, more than {MAX_INFLATION} times the file; "
+                "tensorgrad stores arrays uncompressed, so this is not a saved model"
+            )
         return members
+
+    def member_size(self, name: str) -> int | None:
+        """The uncompressed size `name` declares, or None if there is no such member."""
+        info = self._members.get(name)
+        return None if info is None else info.file_size
 
     def __enter__(self) -> ArchiveReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._zip.close()
+        try:
+            self._zip.close()
+        finally:
+            self._file.close()
 
     def error(self, problem: str) -> SavingError:
         return SavingError(f"{self.operation}: {str(self.path)!r} {problem}")
@@ -158,11 +261,18 @@ class ArchiveReader:
         try:
             with self._zip.open(info) as f:
                 raw = f.read(MAX_CONFIG_BYTES + 1)
-            config = json.loads(raw.decode("utf-8"))
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as e:
             raise self.error(f"is damaged: {CONFIG_MEMBER} cannot be read ({e})") from None
-        except (ValueError, RecursionError) as e:  # bad UTF-8, bad JSON, absurd numbers
-            raise self.error(f"has a {CONFIG_MEMBER} that is not valid JSON ({e})") from None
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise self.error(
+                f"has a {CONFIG_MEMBER} of more than {MAX_CONFIG_BYTES} bytes; at most "
+                f"{MAX_CONFIG_BYTES} are accepted"
+            )
+        try:
+            config = safe_json.loads(raw)
+        except safe_json.JsonLimitError as e:
+            raise self.error(f"has a {CONFIG_MEMBER} that {e}") from None
+        del raw
         if not isinstance(config, dict):
             raise self.error(f"has a {CONFIG_MEMBER} that is not a JSON object")
         found = config.get("format")

@@ -27,12 +27,15 @@ from __future__ import annotations
 import inspect
 import json
 import os
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tensorgrad.layers import weight_budget
+from tensorgrad.saving import config_checks, custom_roles
 from tensorgrad.saving.archive import (
     CONFIG_MEMBER,
     FORMAT_VERSION,
@@ -104,13 +107,14 @@ def save_model(
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and optimizer is not None:
         config["optimizer_state"] = _optimizer_manifest(model, arrays)
-    write_archive(path, config, arrays)
+    write_archive(path, config, arrays, "save_model")
 
 
 def load_model(
     filepath: str | os.PathLike[str],
     custom_objects: Mapping[str, Any] | None = None,
     compile: bool = True,
+    strict: bool = False,
 ) -> Model:
     """Rebuild a model saved by `save_model`: same layers, weights and predictions.
 
@@ -121,6 +125,12 @@ def load_model(
             classes are ever instantiated.
         compile: compile the model with the saved optimizer (and its state), loss and
             metrics. With False the model is returned uncompiled.
+        strict: refuse weights that are NaN, infinite or beyond the weight's float type;
+            by default they load with a RuntimeWarning naming each such weight.
+
+    The whole config, and the size of every weight it declares against the archive, is
+    checked before anything is built (see `config_checks`), and the model is built under
+    a ceiling of the weights the archive holds.
 
     Raises:
         SavingError: the file is not a valid tensorgrad model archive; the message says why.
@@ -137,10 +147,14 @@ def load_model(
         )
     with ArchiveReader(path, "load_model") as archive:
         config = archive.read_config(MODEL_FORMAT)
-        model = archive.guard(
-            "model config", lambda: deserialize_model(config.get("model"), custom_objects)
-        )
-        assign_weights(model, config.get("weights"), archive)
+        budget = config_checks.check_model_file(config, archive, custom_objects, compile)
+        with weight_budget.limited(
+            budget, lambda name, shape: _too_big(archive, budget, name, shape)
+        ):
+            model = archive.guard(
+                "model config", lambda: deserialize_model(config.get("model"), custom_objects)
+            )
+        assign_weights(model, config.get("weights"), archive, strict)
         if compile and config.get("compile") is not None:
             archive.guard(
                 "compile config",
@@ -163,14 +177,16 @@ def save_weights(model: Model, filepath: str | os.PathLike[str], overwrite: bool
     config = header(WEIGHTS_FORMAT)
     arrays: dict[str, np.ndarray] = {}
     config["weights"] = _weights_manifest(model, arrays)
-    write_archive(path, config, arrays)
+    write_archive(path, config, arrays, "save_weights")
 
 
-def load_weights(model: Model, filepath: str | os.PathLike[str]) -> None:
+def load_weights(model: Model, filepath: str | os.PathLike[str], strict: bool = False) -> None:
     """Load weights saved by `save_weights` (or from a `.tensorgrad` file) into `model`.
 
     Weights are matched layer by layer, in order, among the layers that have weights; the
-    layers' names may differ, their classes, weight counts and shapes may not.
+    layers' names may differ, their classes, weight counts and shapes may not. Values that
+    are NaN, infinite or beyond the weight's float type load with a RuntimeWarning naming
+    the weight, or are refused with `strict=True`.
 
     Raises:
         SavingError: an invalid file, or weights that do not fit the model (the message
@@ -184,7 +200,8 @@ def load_weights(model: Model, filepath: str | os.PathLike[str]) -> None:
         )
     with ArchiveReader(path, "load_weights") as archive:
         config = archive.read_config(WEIGHTS_FORMAT, MODEL_FORMAT)
-        assign_weights(model, config.get("weights"), archive)
+        config_checks.check_weights(config.get("weights"), archive)
+        assign_weights(model, config.get("weights"), archive, strict)
 
 
 # ----- training state (for resuming after an interruption) -----
@@ -202,22 +219,45 @@ def save_training_state(
     if getattr(model, "optimizer", None) is not None:
         config["optimizer_state"] = _optimizer_manifest(model, arrays)
     config["training_state"] = dict(state)
-    write_archive(Path(filepath), config, arrays)
+    write_archive(Path(filepath), config, arrays, "backup")
 
 
-def load_training_state(model: Model, filepath: str | os.PathLike[str]) -> dict[str, Any]:
-    """Restore weights and optimizer state written by `save_training_state`; return `state`."""
+def load_training_state(
+    model: Model,
+    filepath: str | os.PathLike[str],
+    check: Any = None,
+) -> dict[str, Any]:
+    """Restore weights and optimizer state written by `save_training_state`; return `state`.
+
+    All or nothing: the whole file, and `check(state)` if given (which raises to refuse
+    it), is verified before the model or its optimizer changes at all.
+    """
     with ArchiveReader(Path(filepath), "restore") as archive:
         config = archive.read_config(WEIGHTS_FORMAT)
         state = config.get("training_state")
         if not isinstance(state, dict):
             raise archive.error("holds no training state")
-        assign_weights(model, config.get("weights"), archive)
-        if config.get("optimizer_state") is not None:
+        config_checks.check_weights(config.get("weights"), archive)
+        optimizer_state = config.get("optimizer_state")
+        if optimizer_state is not None:
             if getattr(model, "optimizer", None) is None:
                 raise archive.error("holds optimizer state but the model is not compiled")
-            restore_optimizer(model, config["optimizer_state"], archive)
+            config_checks.check_optimizer_state(optimizer_state, archive)
+        if check is not None:
+            check(state)
+        loaded = _read_weights(model, config.get("weights"), archive, strict=False)
+        if optimizer_state is not None:
+            restore_optimizer(model, optimizer_state, archive)  # checks all before changing any
+        _copy_weights(loaded)
     return state
+
+
+def _too_big(archive: ArchiveReader, budget: int, name: str, shape: tuple[int, ...]) -> Exception:
+    return archive.error(
+        f"has a model config that builds more weights than the archive holds: weight "
+        f"{name!r} of shape {shape} goes past the {budget - config_checks.BUILD_SLACK} numbers "
+        "in its weights list"
+    )
 
 
 # ----- weights -----
@@ -247,11 +287,20 @@ def _weights_manifest(model: Model, arrays: dict[str, np.ndarray]) -> list[dict[
     return manifest
 
 
-def assign_weights(model: Model, manifest: Any, archive: ArchiveReader) -> None:
+def assign_weights(
+    model: Model, manifest: Any, archive: ArchiveReader, strict: bool = False
+) -> None:
     """Read every weight the manifest lists, check it fits `model`, then copy them all in.
 
     Nothing is changed unless every array fits, so a failed load leaves the model as it was.
     """
+    _copy_weights(_read_weights(model, manifest, archive, strict))
+
+
+def _read_weights(
+    model: Model, manifest: Any, archive: ArchiveReader, strict: bool
+) -> list[tuple[Any, np.ndarray]]:
+    """Every weight of `model` with the array the archive holds for it, checked to fit."""
     layers = _weighted_layers(model)
     if not isinstance(manifest, list) or not all(isinstance(e, dict) for e in manifest):
         raise archive.error("has no valid weights list in its config")
@@ -282,9 +331,39 @@ def assign_weights(model: Model, manifest: Any, archive: ArchiveReader) -> None:
             what = f"weight {_weight_name(weight, j)!r} of {label}"
             if not isinstance(item, dict):
                 raise archive.error(f"has an invalid entry for {what}")
-            loaded.append((weight, archive.read_array(item.get("path"), weight.shape, what)))
-    for weight, array in loaded:
-        np.copyto(weight.data, array, casting="same_kind")  # in place: optimizers hold .data
+            array = archive.read_array(item.get("path"), weight.shape, what)
+            _check_values(array, weight, what, archive, strict)
+            loaded.append((weight, array))
+    return loaded
+
+
+def _copy_weights(loaded: Sequence[tuple[Any, np.ndarray]]) -> None:
+    with np.errstate(over="ignore"):  # values beyond float32 were warned about when read
+        for weight, array in loaded:
+            np.copyto(weight.data, array, casting="same_kind")  # in place: optimizers hold .data
+
+
+def _check_values(
+    array: np.ndarray, weight: Any, what: str, archive: ArchiveReader, strict: bool
+) -> None:
+    """Warn (refuse if strict) about values a model cannot use: NaN, inf, or beyond the
+    weight's float type (float64 1e39 becomes inf in a float32 weight)."""
+    target = np.dtype(weight.dtype)
+    if array.dtype.kind != "f" or target.kind != "f" or array.size == 0:
+        return
+    low, high = array.min(), array.max()  # NaN propagates: one pass each, no temporaries
+    largest = np.finfo(target).max
+    if np.isfinite(low) and np.isfinite(high) and -largest <= low and high <= largest:
+        return
+    with np.errstate(invalid="ignore"):
+        bad = int(np.count_nonzero(~(np.abs(array) <= largest)))
+    problem = (
+        f"holds {what} with {bad} value{' that is' if bad == 1 else 's that are'} NaN, "
+        f"infinite or beyond the range of {target}"
+    )
+    if strict:
+        raise archive.error(problem + " (strict=True refuses them)")
+    warnings.warn(str(archive.error(problem)), RuntimeWarning, stacklevel=4)
 
 
 def _weight_name(weight: Any, index: int) -> str:
@@ -378,7 +457,7 @@ def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None
     """Rebuild (and build) a model from `serialize_model`'s output, using only known classes:
     the library's and those in `custom_objects`. Nested models are rebuilt the same way."""
     custom = dict(custom_objects or {})
-    known = {**layer_classes(), **{k: v for k, v in custom.items() if isinstance(v, type)}}
+    known = {**layer_classes(), **custom_roles.only(custom, "layer")}
 
     def make(item: Any) -> Any:
         if not isinstance(item, dict) or not isinstance(item.get("config"), dict):
@@ -399,7 +478,7 @@ def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None
         raise TypeError("it holds no model description")
     if spec.get("class_name") not in ("Sequential", "Functional") and spec.get(
         "class_name"
-    ) not in custom:
+    ) not in custom_roles.only(custom, "model"):
         raise ValueError(f"unknown model class {spec.get('class_name')!r}; pass it in custom_objects")
     config = dict(spec["config"])
     shape = config.pop("build_input_shape", None)
@@ -412,11 +491,16 @@ def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None
 
 
 def _with_custom(config: dict[str, Any], custom: Mapping[str, Any]) -> dict[str, Any]:
-    """The config with names of custom objects (activations...) replaced by the objects."""
-    return {
-        k: custom[v] if k != "name" and isinstance(v, str) and v in custom else v
-        for k, v in config.items()
-    }
+    """The config with names of custom objects replaced by the objects, where the key takes
+    one (an activation or an initializer) and the object fits that role."""
+    return {k: _custom_value(k, v, custom) for k, v in config.items()}
+
+
+def _custom_value(key: str, value: Any, custom: Mapping[str, Any]) -> Any:
+    role = custom_roles.role_of_key(key)
+    if role is None or not isinstance(value, str) or value not in custom:
+        return value
+    return custom[value] if custom_roles.fits(role, custom[value]) else value
 
 
 def _compile_config(model: Model) -> dict[str, Any] | None:
@@ -492,21 +576,21 @@ def _compile_from_config(
     custom = dict(custom_objects or {})
     if not isinstance(config, dict) or not isinstance(config.get("optimizer"), dict):
         raise TypeError("it names no optimizer")
-    optimizer = _from_spec(config["optimizer"], custom, optimizers.get)
+    optimizer = _from_spec(config["optimizer"], custom, optimizers.get, "optimizer")
 
     def loss_of(spec: Any) -> Any:
         if spec is None or isinstance(spec, str):
             return spec
         if _is_function(spec):
             return _user_function("loss", spec, custom)
-        return _from_spec(spec, custom, losses.get)
+        return _from_spec(spec, custom, losses.get, "loss_class")
 
     def metric_of(spec: Any) -> Any:
         if isinstance(spec, str):
             return spec
         if _is_function(spec):
             return _user_function("metric", spec, custom)
-        return _from_spec(spec, custom, metrics.get)
+        return _from_spec(spec, custom, metrics.get, "metric_class")
 
     def decode(spec: Any, fn: Any) -> Any:
         if spec is None:
@@ -539,7 +623,7 @@ def _is_function(spec: Any) -> bool:
 def _user_function(kind: str, spec: dict[str, Any], custom: Mapping[str, Any]) -> Any:
     """A loss or metric that was the user's own function: only from custom_objects."""
     fname = (spec.get("config") or {}).get("name")
-    if fname not in custom:
+    if fname not in custom or not custom_roles.fits(f"{kind}_function", custom[fname]):
         raise ValueError(
             f"the {kind} is your function {fname!r}; pass it with "
             f"custom_objects={{{fname!r}: {fname}}}"
@@ -547,11 +631,12 @@ def _user_function(kind: str, spec: dict[str, Any], custom: Mapping[str, Any]) -
     return custom[fname]
 
 
-def _from_spec(spec: Any, custom: Mapping[str, Any], get: Any) -> Any:
-    """An object from {"class_name", "config"}: a class in `custom`, else the library's `get`."""
+def _from_spec(spec: Any, custom: Mapping[str, Any], get: Any, role: str) -> Any:
+    """An object from {"class_name", "config"}: a class in `custom` fitting `role`, else the
+    library's `get`."""
     if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
         raise TypeError(f"expected {{'class_name': ..., 'config': {{...}}}}, got {spec!r}")
-    cls = custom.get(spec.get("class_name"))
+    cls = custom_roles.only(custom, role).get(spec.get("class_name"))
     if cls is not None:
         return cls.from_config(dict(spec.get("config", {})))
     return get(spec)

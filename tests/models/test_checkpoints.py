@@ -170,7 +170,7 @@ def test_crash_while_writing_a_backup_keeps_the_previous_one(
 
     with monkeypatch.context() as patch:
         patch.setattr(os, "replace", replace_then_crash)
-        with pytest.raises(OSError, match="simulated crash"):
+        with pytest.raises(saving.SavingError, match="simulated crash"):
             fit(make_model(), 4, [BackupAndRestore(tmp_path / "backup")])
     assert os.listdir(tmp_path / "backup") == ["latest.weights.npz"]
     resumed = make_model()

@@ -347,7 +347,7 @@ def test_failure_before_rename_keeps_the_old_file(
         raise OSError("simulated crash before the rename")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="simulated crash"):
+    with pytest.raises(SavingError, match="simulated crash"):
         saving.save_model(trained_model(), path)
     assert path.read_bytes() == old
     assert _only(tmp_path) == ["m.tensorgrad"]  # no temporary file left behind
@@ -379,7 +379,7 @@ def test_failure_while_writing_keeps_the_old_file(
 
 def test_failed_first_save_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SavingError, match="disk full"):
         saving.save_model(dense_model(), tmp_path / "m.tensorgrad")
     assert _only(tmp_path) == []
 
@@ -551,7 +551,7 @@ def test_zip_bomb_is_refused_before_inflating(saved: Path, tmp_path: Path) -> No
         compression=zipfile.ZIP_DEFLATED,
     )
     assert bad.stat().st_size < 2**20
-    refused(bad, "declares 20971[0-9]+ bytes")
+    refused(bad, "would expand from [0-9]+ bytes to 2097[0-9]+")
 
 
 def test_corrupted_bytes_fail_the_crc_check(saved: Path, tmp_path: Path) -> None:

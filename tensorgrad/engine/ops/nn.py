@@ -67,6 +67,13 @@ def tanh(x: Any) -> Tensor:
     return Tanh.apply(x)
 
 
+def _shifted(a: np.ndarray, axis: Any) -> np.ndarray:
+    """`a` minus its maximum along `axis`, the log-sum-exp shift. A difference beyond the float
+    range (logits of -3e38 and 3e38 in float32) is -inf, whose exp is the right 0."""
+    with np.errstate(over="ignore"):
+        return a - a.max(axis=axis, keepdims=True)
+
+
 def _check_axis(op: str, t: Tensor, axis: int) -> None:
     if not -t.ndim <= axis < max(t.ndim, 1):
         raise ValueError(f"{op}: axis {axis} is out of range for a tensor of shape {t.shape}")
@@ -77,7 +84,7 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, a):
-        e = np.exp(a - a.max(axis=self.axis, keepdims=True))
+        e = np.exp(_shifted(a, self.axis))
         e /= e.sum(axis=self.axis, keepdims=True)
         self.out = e
         return e
@@ -106,7 +113,7 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, a):
-        shifted = a - a.max(axis=self.axis, keepdims=True)
+        shifted = _shifted(a, self.axis)
         out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         self.out = out
         return out
@@ -129,7 +136,7 @@ class LogSumExp(Function):
     def forward(self, a):
         m = a.max(axis=self.axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf along the axis: log(0) = -inf, no NaN
-        with np.errstate(divide="ignore"):  # that log(0) is the right answer, not a mistake
+        with np.errstate(divide="ignore", over="ignore"):  # log(0), a - m of -inf: both right
             out = np.log(np.exp(a - m).sum(axis=self.axis, keepdims=True)) + m
         self.a, self.out_kept = a, out
         return out if self.keepdims else _drop_axes(out, self.axis)
@@ -161,11 +168,15 @@ def _keep_axes(g: np.ndarray, ndim: int, axis: Any) -> np.ndarray:
 
 class SoftmaxCrossEntropy(Function):
     def forward(self, logits, targets):
-        shifted = logits - logits.max(axis=-1, keepdims=True)
+        shifted = _shifted(logits, -1)
         e = np.exp(shifted)
         total = e.sum(axis=-1, keepdims=True)
         log_probs = shifted - np.log(total)
         self.exp, self.total, self.log_probs, self.targets = e, total, log_probs, targets
+        if not np.isfinite(shifted.min(initial=0)):
+            # a logit so far below the largest that the shift overflowed: its probability is
+            # 0, and a target of 0 there adds 0 (the limit of y log p), not 0 * -inf = NaN
+            log_probs = np.where(targets == 0, 0, log_probs)
         return -(targets * log_probs).sum(axis=-1)
 
     def backward(self, g):
@@ -211,7 +222,7 @@ def _float_targets(pair: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
 
 class SparseSoftmaxCrossEntropy(Function):
     def forward(self, logits, labels):
-        shifted = logits - logits.max(axis=-1, keepdims=True)
+        shifted = _shifted(logits, -1)
         e = np.exp(shifted)
         total = e.sum(axis=-1, keepdims=True)
         self.probs, self.labels = e / total, labels

@@ -69,12 +69,21 @@ def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return Sum.apply(t, axes=_normalize_axis("sum", t.ndim, axis), keepdims=keepdims)
 
 
+_SMALL = 4096
+"""Means over at most this many float32 numbers (losses, metrics) accumulate in float64."""
+
+
 class Mean(Function):
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, a):
         self.shape = a.shape
+        if a.dtype.kind == "f" and a.dtype.itemsize < 8 and a.size <= _SMALL:
+            # A float64 sum, as fast at this size: 64 losses of 3e38 have a float32 mean, but
+            # their float32 sum overflows to inf.
+            out = a.mean(axis=self.axes, keepdims=self.keepdims, dtype=np.float64)
+            return out.astype(a.dtype)
         return a.mean(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, g):
