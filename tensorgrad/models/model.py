@@ -479,7 +479,7 @@ class Model(Layer):
         loss.backward()
         weights = self._train_weights if self._train_weights is not None else self.trainable_weights
         grads = self.distribute_strategy.reduce_gradients(weights)  # over all processes
-        self.optimizer.apply_gradients(zip(grads, weights))
+        self.optimizer.apply_gradients(list(zip(grads, weights)))
         for w in weights:
             w.grad = None
         self._loss_tracker.update_state(loss.item(), _batch_len(x))
