@@ -14,6 +14,8 @@ SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def pytest_configure(config) -> None:
+    # Keras 3, the reference for Keras semantics in some tests, runs on PyTorch here.
+    os.environ.setdefault("KERAS_BACKEND", "torch")
     if "TENSORGRAD_HOME" not in os.environ:
         os.environ["TENSORGRAD_HOME"] = tempfile.mkdtemp(prefix="tensorgrad-home-")
     if "TENSORGRAD_DATA_PATH" not in os.environ and SHARED_DATASETS.is_dir():

@@ -15,7 +15,8 @@ train one model together, as Keras' `keras.distribution.DataParallel`, TensorFlo
   every process logs the values one process would, and callbacks decide alike;
 - at the start of each fit the chief's weights, optimizer state, random generator state
   (hence the shuffle order) and resumed epoch are sent to all;
-- only the chief (rank 0) prints progress and writes checkpoints, backups and saved models.
+- only the chief (rank 0) prints progress and writes checkpoints, backups, CSV and
+  TensorBoard logs and saved models.
 
 The model created and compiled inside `strategy.scope()` is bound to the strategy.
 """
@@ -175,9 +176,10 @@ class DataParallel(Strategy):
         """On other ranks than the chief: silent, without the callbacks that print or write."""
         if self.is_chief:
             return callbacks, verbose
-        from tensorgrad.callbacks import BackupAndRestore, ModelCheckpoint, ProgbarLogger
+        from tensorgrad import callbacks as c
 
-        chief_only = (BackupAndRestore, ModelCheckpoint, ProgbarLogger)
+        chief_only = (c.BackupAndRestore, c.CSVLogger, c.ModelCheckpoint, c.ProgbarLogger)
+        chief_only += (c.TensorBoard,)
         return [cb for cb in callbacks or [] if not isinstance(cb, chief_only)], 0
 
     def sync_training_state(self, model: Any) -> None:

@@ -152,6 +152,8 @@ def test_other_ranks_drop_the_callbacks_that_print_or_write(tmp_path):
         callbacks.ModelCheckpoint(tmp_path / "m.tensorgrad"),
         callbacks.BackupAndRestore(tmp_path / "b"),
         callbacks.ProgbarLogger(),
+        callbacks.CSVLogger(tmp_path / "log.csv"),
+        callbacks.TensorBoard(tmp_path / "logs"),
         lambda_cb,
     ]
     chief = _parallel(_LoneRank(0, 2))
