@@ -8,7 +8,7 @@ downloaded only as a last resort; every file is verified before use.
 ``load_idx`` reads any IDX file, compressed or not.
 """
 
-from tensorgrad.datasets import fashion_mnist, mnist
+from tensorgrad.datasets import boston_housing, cifar10, cifar100, fashion_mnist, mnist
 from tensorgrad.datasets.cache import CorruptFileError, DatasetError, DatasetNotFoundError
 from tensorgrad.datasets.idx import IdxError, load_idx
 
@@ -17,6 +17,9 @@ __all__ = [
     "DatasetError",
     "DatasetNotFoundError",
     "IdxError",
+    "boston_housing",
+    "cifar10",
+    "cifar100",
     "fashion_mnist",
     "load_idx",
     "mnist",

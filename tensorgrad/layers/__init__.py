@@ -27,12 +27,24 @@ from tensorgrad.layers.merging import (
     multiply,
     subtract,
 )
+from tensorgrad.layers.preprocessing import (
+    CenterCrop,
+    Normalization,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from tensorgrad.layers.symbolic import KerasTensor
 
 __all__ = [
     "Activation",
     "Add",
     "Average",
+    "CenterCrop",
     "Concatenate",
     "Dense",
     "Dot",
@@ -46,6 +58,14 @@ __all__ = [
     "Maximum",
     "Minimum",
     "Multiply",
+    "Normalization",
+    "RandomContrast",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "Rescaling",
+    "Resizing",
     "Subtract",
     "add",
     "average",

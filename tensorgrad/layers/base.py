@@ -94,6 +94,7 @@ class Layer:
     _call_takes_training = False
     _call_takes_mask = False
     _call_positional: tuple[str, ...] = ()  # call's parameters after inputs, in order
+    _training_if_unset = False  # `training` of a direct call that does not say (Keras' rule)
     _makes_masks = False  # compute_mask is overridden: ask it even when no mask comes in
     _autocast = True  # cast integer inputs to float (an Embedding layer would turn it off)
     supports_masking = False
@@ -404,7 +405,7 @@ class Layer:
                     mask = nest.pack_sequence_as(x, masks)
         given = self._call_positional[: len(args)] if args else ()
         if self._call_takes_training and "training" not in given:
-            kwargs["training"] = bool(training)
+            kwargs["training"] = self._training_if_unset if training is None else bool(training)
         if self._call_takes_mask and "mask" not in given:
             kwargs["mask"] = mask
         outputs = self.call(x, *args, **kwargs)

@@ -4,7 +4,9 @@
 loss, backward pass, one optimizer update, running means of the loss and metrics. The
 pieces are small methods (`train_step`, `compute_loss`, `compute_metrics`, `test_step`,
 `predict_step`, the batch iterator in `models/data.py`) so that each can be read,
-profiled or overridden on its own, as Keras 3 lets you override them.
+profiled or overridden on its own, as Keras 3 lets you override them. Besides arrays, all
+three take a Python generator or a `utils.PyDataset` of batches (`models/data_adapters.py`);
+`_dataset_batches` is the one place where such data becomes checked batches.
 
 `Model(inputs, outputs)` makes a functional model (`models/functional.py`); subclass
 `Model` and define `call` for a model written as code; `Sequential` stacks layers.
@@ -20,6 +22,7 @@ import numpy as np
 from tensorgrad import distribute
 from tensorgrad import metrics as metrics_module
 from tensorgrad import optimizers as optimizers_module
+from tensorgrad import saving
 from tensorgrad.callbacks import Callback, CallbackList, History
 from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import default_float
@@ -27,11 +30,11 @@ from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_spec import InputSpec, format_shape
 from tensorgrad.layers.symbolic import is_shape
-from tensorgrad import saving
-from tensorgrad.models import data
+from tensorgrad.models import data, data_adapters
 from tensorgrad.models.compile_utils import CompileLoss, CompileMetrics
 from tensorgrad.models.summary import print_summary
 from tensorgrad.utils import nest
+from tensorgrad.utils.py_dataset import PyDataset
 
 
 class Model(Layer):
@@ -567,21 +570,44 @@ class Model(Layer):
             raise ValueError(
                 f"fit: initial_epoch must be a non-negative integer, got {initial_epoch!r}"
             )
-        x, y, weights, warned = self._prepare(
-            x, y, "fit", sample_weight=sample_weight, class_weight=class_weight
+        batches: Any = self._dataset_batches(
+            x, y, sample_weight, class_weight, steps_per_epoch, bool(shuffle), "fit"
         )
-        validation = None
-        if validation_data is not None:
-            x_val, y_val, sw_val = data.unpack_validation(validation_data)
-            x_val, y_val, sw_val, _ = self._prepare(
-                x_val, y_val, "fit (validation_data)", warn=not warned, sample_weight=sw_val
+        warned = False
+        validation: Any = None
+        if batches is None:  # arrays
+            x, y, weights, warned = self._prepare(
+                x, y, "fit", sample_weight=sample_weight, class_weight=class_weight
             )
-            validation = (x_val, y_val, sw_val)
+        elif validation_split:
+            raise ValueError(
+                "fit: validation_split needs arrays; with a generator or PyDataset give "
+                "validation_data instead"
+            )
+        val_batches = None
+        if validation_data is not None:
+            val_batches = self._dataset_batches(
+                validation_data,
+                None,
+                None,
+                None,
+                validation_steps,
+                False,
+                "fit (validation_data)",
+                "validation_steps",
+            )
+            if val_batches is None:
+                x_val, y_val, sw_val = data.unpack_validation(validation_data)
+                x_val, y_val, sw_val, _ = self._prepare(
+                    x_val, y_val, "fit (validation_data)", warn=not warned, sample_weight=sw_val
+                )
+                validation = (x_val, y_val, sw_val)
         elif validation_split:
             n = len(nest.flatten(x)[0])
             (x, y, weights), validation = data.split_validation((x, y, weights), validation_split, n)
-        self._build_compiled(x, y)
-        batches = self._epoch_batches(x, y, weights, batch_size, bool(shuffle), steps_per_epoch)
+        if batches is None:
+            self._build_compiled(x, y)
+            batches = self._epoch_batches(x, y, weights, batch_size, bool(shuffle), steps_per_epoch)
         callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
@@ -590,7 +616,7 @@ class Model(Layer):
             model=self,
             verbose=verbose,
             epochs=epochs,
-            steps=len(batches),
+            steps=_num_steps(batches),
         )
         self._train_weights = self.trainable_weights
         for weight in self._train_weights:  # a step cut short by Ctrl-C may have left some
@@ -606,11 +632,20 @@ class Model(Layer):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
                 logs = self._train_epoch(batches, callback_list)
-                if validation is not None and (epoch + 1) % max(validation_freq, 1) == 0:
-                    val_batches = self._epoch_batches(
-                        *validation, validation_batch_size or batch_size, False, validation_steps
+                if getattr(batches, "exhausted", False):  # a generator ran out: stop, as Keras
+                    self.stop_training = True
+                validate = validation is not None or val_batches is not None
+                if validate and (epoch + 1) % max(validation_freq, 1) == 0:
+                    if val_batches is None:
+                        val_epoch = self._epoch_batches(
+                            *validation,
+                            validation_batch_size or batch_size,
+                            False,
+                            validation_steps,
+                        )
+                    val_logs = self._test_loop(
+                        val_epoch if val_batches is None else val_batches, callback_list
                     )
-                    val_logs = self._test_loop(val_batches, callback_list)
                     logs.update({"val_" + name: value for name, value in val_logs.items()})
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
@@ -620,6 +655,52 @@ class Model(Layer):
             self._train_weights = None
         self.history = callback_list.history
         return callback_list.history
+
+    def _dataset_batches(
+        self,
+        x: Any,
+        y: Any,
+        sample_weight: Any,
+        class_weight: Any,
+        steps: int | None,
+        shuffle: bool,
+        op: str,
+        steps_name: str = "steps_per_epoch",
+        targets: bool = True,
+    ) -> data_adapters.MappedBatches | None:
+        """The batches of a generator or PyDataset `x`, each checked and cast as arrays are
+        (None when x is arrays). The first batch builds the model and resolves the losses
+        and metrics before any step, so mistakes surface at once."""
+        adapter = data_adapters.get_adapter(
+            x, y, sample_weight, steps=steps, shuffle=shuffle, op=op, steps_name=steps_name
+        )
+        if adapter is None:
+            return None
+        first_x, first_y, first_w = adapter.peek()
+        if not targets:
+            self._prepare_x(first_x, op, stacklevel=6)
+
+            def prepare_x(x: Any, y: Any, w: Any) -> tuple[Any, Any, Any]:
+                return self._prepare_x(x, op, warn=False)[0], None, None
+
+            return data_adapters.MappedBatches(adapter, prepare_x)
+        if first_y is None:
+            raise ValueError(
+                f"{op}: the batches hold no targets; a {type(x).__name__} for {op} must give "
+                "(x, y) or (x, y, sample_weight) batches"
+            )
+        fx, fy, _, _ = self._prepare(
+            first_x, first_y, op, sample_weight=first_w, class_weight=class_weight
+        )
+        self._build_compiled(fx, fy)
+
+        def prepare(x: Any, y: Any, w: Any) -> tuple[Any, Any, Any]:
+            x, y, w, _ = self._prepare(
+                x, y, op, warn=False, sample_weight=w, class_weight=class_weight
+            )
+            return x, self._unwrap_targets(y), None if w is None else self._unwrap_targets(w)
+
+        return data_adapters.MappedBatches(adapter, prepare)
 
     def _epoch_batches(
         self, x: Any, y: Any, weights: Any, batch_size: int, shuffle: bool, steps: int | None
@@ -696,9 +777,13 @@ class Model(Layer):
         self._check_compiled("evaluate")
         verbose = _verbosity(verbose, "evaluate")
         batch_size = _batch_size(batch_size, "evaluate")
-        x, y, weights, _ = self._prepare(x, y, "evaluate", sample_weight=sample_weight)
-        self._build_compiled(x, y)
-        batches = self._epoch_batches(x, y, weights, batch_size, False, steps)
+        batches: Any = self._dataset_batches(
+            x, y, sample_weight, None, steps, False, "evaluate", "steps"
+        )
+        if batches is None:
+            x, y, weights, _ = self._prepare(x, y, "evaluate", sample_weight=sample_weight)
+            self._build_compiled(x, y)
+            batches = self._epoch_batches(x, y, weights, batch_size, False, steps)
         self.distribute_strategy.sync_weights(self)  # one model measured, even before fit
         callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
@@ -707,7 +792,7 @@ class Model(Layer):
             model=self,
             verbose=verbose,
             epochs=1,
-            steps=len(batches),
+            steps=_num_steps(batches),
         )
         logs = self._test_loop(batches, callback_list)
         if return_dict:
@@ -727,8 +812,12 @@ class Model(Layer):
         list or dict of arrays for a model with several outputs."""
         verbose = _verbosity(verbose, "predict")
         batch_size = _batch_size(batch_size, "predict")
-        x, _ = self._prepare_x(x, "predict")
-        batches = data.ArrayBatches(x, None, batch_size)
+        batches: Any = self._dataset_batches(
+            x, None, None, None, steps, False, "predict", "steps", targets=False
+        )
+        if batches is None:
+            x, _ = self._prepare_x(x, "predict")
+            batches = data.ArrayBatches(x, None, batch_size)
         callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
@@ -736,12 +825,12 @@ class Model(Layer):
             model=self,
             verbose=verbose,
             epochs=1,
-            steps=len(batches),
+            steps=_num_steps(batches),
         )
         callback_list.on_predict_begin()
-        n = batches.num_samples
+        n = getattr(batches, "num_samples", None)  # unknown for a generator: concatenated
         structure: Any = None
-        outputs: list[np.ndarray] = []
+        outputs: list[Any] = []
         start = 0
         with grad_mode.no_grad():
             for step, batch in enumerate(batches):
@@ -750,13 +839,20 @@ class Model(Layer):
                 flat = nest.flatten(batch_out)
                 if structure is None:
                     structure = batch_out
-                    outputs = [np.empty((n,) + a.shape[1:], a.dtype) for a in flat]
+                    outputs = [
+                        [] if n is None else np.empty((n,) + a.shape[1:], a.dtype) for a in flat
+                    ]
                 rows = len(flat[0])
                 for out, a in zip(outputs, flat):
-                    out[start : start + rows] = a
+                    if n is None:
+                        out.append(np.array(a))
+                    else:
+                        out[start : start + rows] = a
                 start += rows
                 callback_list.on_predict_batch_end(step, {"outputs": batch_out})
         callback_list.on_predict_end()
+        if n is None:
+            outputs = [np.concatenate(parts) for parts in outputs]
         return nest.pack_sequence_as(structure, outputs)
 
     def predict_classes(
@@ -773,17 +869,68 @@ class Model(Layer):
         return self.predict(x, batch_size=batch_size, verbose=verbose)
 
     # ----- the first edition's spellings -----
-    def fit_generator(self, generator: Any, *args: Any, **kwargs: Any) -> History:
-        """Keras 2's name for `fit` on a generator: `fit(generator, ...)`."""
-        return self.fit(generator, *args, **kwargs)
+    def fit_generator(
+        self,
+        generator: Any,
+        steps_per_epoch: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = 1,
+        callbacks: Sequence[Callback] | None = None,
+        validation_data: Any = None,
+        validation_steps: int | None = None,
+        validation_freq: int = 1,
+        class_weight: Mapping[Any, float] | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        shuffle: bool = True,
+        initial_epoch: int = 0,
+    ) -> History:
+        """Keras 2's `fit` on a generator or Sequence, with its positional order; workers,
+        use_multiprocessing and max_queue_size apply to a PyDataset (Keras 3 keeps them on
+        the dataset)."""
+        _loading_options(generator, max_queue_size, workers, use_multiprocessing)
+        return self.fit(
+            generator,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_freq=validation_freq,
+        )
 
-    def evaluate_generator(self, generator: Any, *args: Any, **kwargs: Any) -> Any:
-        """Keras 2's name for `evaluate` on a generator."""
-        return self.evaluate(generator, *args, **kwargs)
+    def evaluate_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: int | str = 0,
+    ) -> Any:
+        """Keras 2's `evaluate` on a generator or Sequence, with its positional order."""
+        _loading_options(generator, max_queue_size, workers, use_multiprocessing)
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
-    def predict_generator(self, generator: Any, *args: Any, **kwargs: Any) -> Any:
-        """Keras 2's name for `predict` on a generator."""
-        return self.predict(generator, *args, **kwargs)
+    def predict_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: int | str = 0,
+    ) -> Any:
+        """Keras 2's `predict` on a generator or Sequence, with its positional order."""
+        _loading_options(generator, max_queue_size, workers, use_multiprocessing)
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     # ----- description -----
     def summary(
@@ -815,6 +962,19 @@ def _as_tensors(x: Any) -> Any:
 def _batch_len(x: Any) -> int:
     first = x if type(x) is np.ndarray else nest.flatten(x)[0]
     return len(first)
+
+
+def _loading_options(data: Any, max_queue_size: int, workers: int, processes: bool) -> None:
+    """Keras 2's loading arguments of fit_generator and friends, set on a PyDataset."""
+    if isinstance(data, PyDataset) and (workers, processes, max_queue_size) != (1, False, 10):
+        data.workers, data.use_multiprocessing = workers, processes
+        data.max_queue_size = max_queue_size
+
+
+def _num_steps(batches: Any) -> int | None:
+    """Steps per epoch for the progress bar and callbacks; None when a generator's is unknown."""
+    steps = getattr(batches, "num_steps", None)
+    return steps if steps is not None or hasattr(batches, "adapter") else len(batches)
 
 
 def _verbosity(verbose: Any, op: str) -> int:

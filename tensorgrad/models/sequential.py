@@ -37,6 +37,7 @@ class Sequential(Model):
     ) -> None:
         super().__init__(name=name, **kwargs)
         self._layers: list[Layer] = []
+        self._layer_ids: set[int] = set()
         self._declared_input: tuple[Any, ...] | None = None
         self._input_layer_config: dict[str, Any] | None = None
         self._output_so_far: tuple[Any, ...] | None = None  # after the last layer built
@@ -72,11 +73,12 @@ class Sequential(Model):
                 f"Sequential.add: expected a layer such as layers.Dense(10), got "
                 f"{type(layer).__name__} {layer!r}"
             )
-        if any(layer is existing for existing in self._layers) or layer is self:
+        if id(layer) in self._layer_ids or layer is self:
             raise ValueError(f'Sequential.add: layer "{layer.name}" is already in the model')
         if not self._layers and self._declared_input is None:
             self._declared_input = layer._batch_input_shape
         self._layers.append(layer)
+        self._layer_ids.add(id(layer))  # the layers keep their ids unique while held
         input_shape = self._expected_input_shape()
         if self.built and self._output_so_far is not None:
             # the layers before are built: build only this one, so n adds take linear time
@@ -91,6 +93,7 @@ class Sequential(Model):
         if not self._layers:
             raise IndexError("Sequential.pop: the model has no layers")
         layer = self._layers.pop()
+        self._layer_ids.discard(id(layer))
         self.built = False
         if self._layers and self._expected_input_shape() is not None:
             self.build(self._expected_input_shape())

@@ -7,6 +7,8 @@ array([[0., 1., 0.],
 """
 
 from tensorgrad.utils.arrays import array_reshape, to_categorical
+from tensorgrad.utils.image_dataset import image_dataset_from_directory
+from tensorgrad.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from tensorgrad.utils.landscape import (
     loss_along_line,
     loss_surface,
@@ -21,11 +23,19 @@ from tensorgrad.utils.plotting import (
     plot_predictions,
 )
 from tensorgrad.utils.progbar import Progbar
+from tensorgrad.utils.py_dataset import PyDataset, Sequence
 from tensorgrad.utils.random import set_random_seed
+from tensorgrad.utils.timeseries import timeseries_dataset_from_array
 
 __all__ = [
     "Progbar",
+    "PyDataset",
+    "Sequence",
     "array_reshape",
+    "array_to_img",
+    "image_dataset_from_directory",
+    "img_to_array",
+    "load_img",
     "loss_along_line",
     "loss_surface",
     "plot_digit",
@@ -35,6 +45,8 @@ __all__ = [
     "plot_predictions",
     "project_onto",
     "random_direction",
+    "save_img",
     "set_random_seed",
+    "timeseries_dataset_from_array",
     "to_categorical",
 ]

@@ -6,6 +6,7 @@ import errno
 import os
 import signal
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,9 @@ def test_twenty_sigkills_during_save_leave_a_whole_file_and_at_most_one_temporar
     seen: set[float] = set()
     mid_write = 0
     for kill in range(20):
-        pid = os.fork()
+        with warnings.catch_warnings():  # 3.12+ warns of fork with threads; the child
+            warnings.simplefilter("ignore", DeprecationWarning)  # only saves, then is killed
+            pid = os.fork()
         if pid == 0:  # the child saves until killed
             try:
                 _save_forever(target)

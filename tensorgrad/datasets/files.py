@@ -1,0 +1,115 @@
+"""Whole-file datasets (archives, .npz): found locally or downloaded, verified by SHA-256.
+
+The same places as the IDX datasets are searched, in the same order (see
+`datasets.cache`): `path=`, the cache `$TENSORGRAD_HOME/datasets/<name>/`,
+`$TENSORGRAD_DATA_PATH`, the system data directories; then the mirrors, into the cache,
+through a temporary file that is verified before it is renamed into place. The SHA-256 is
+of the file as published (here the compressed archive itself), so a file that does not
+match is never used, and a failed download leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from http.client import HTTPException
+from pathlib import Path
+
+from tensorgrad.datasets import cache
+
+__all__ = ["WholeFile", "fetch_file"]
+
+
+@dataclass(frozen=True)
+class WholeFile:
+    """A dataset file checked as a whole: its name, the SHA-256 of its bytes, and the most
+    bytes a download may bring (a mirror sending more is cut off: not the file)."""
+
+    name: str
+    sha256: str
+    max_bytes: int = 1 << 30
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _verify(path: Path, spec: WholeFile, source: str, advice: str) -> None:
+    try:
+        found = _sha256(path)
+    except OSError as error:
+        raise cache.CorruptFileError(f"{source}: cannot be read ({error}); {advice}") from None
+    if found != spec.sha256:
+        raise cache.CorruptFileError(
+            f"{source}: expected SHA-256 {spec.sha256}, found {found}: the file is truncated, "
+            f"corrupt or not the expected dataset; {advice}"
+        )
+
+
+def _download(url: str, dest: Path, spec: WholeFile, timeout: float) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if not sys.stderr.isatty():
+                print(f"Downloading {url}", file=sys.stderr)
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                length = response.headers.get("Content-Length")
+                total = int(length) if length and length.isdigit() else None
+                cache._copy(response, out, f"Downloading {dest.name}", total, spec.max_bytes, url)
+            out.flush()
+            os.fsync(out.fileno())
+        _verify(tmp, spec, url, "the download was discarded")
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def fetch_file(
+    name: str,
+    spec: WholeFile,
+    mirrors: tuple[str, ...],
+    path: str | os.PathLike[str] | None = None,
+    timeout: float = cache.DOWNLOAD_TIMEOUT_S,
+) -> Path:
+    """The verified local path of `spec` for the dataset `name`, downloading if needed.
+
+    Raises:
+        CorruptFileError: the file found or downloaded does not have the expected SHA-256.
+        DatasetNotFoundError: nowhere to be found nor downloaded; lists every place tried.
+    """
+    skipped = cache._Skipped()
+    dirs = cache._search_dirs(name, path, skipped)
+    for where, candidate in cache._candidates(spec, dirs, skipped):  # type: ignore[arg-type]
+        _verify(candidate, spec, str(candidate), cache._advice(where))
+        return candidate
+    attempts: list[tuple[str, str]] = []
+    corrupt: list[str] = []
+    dest = cache.cache_dir(name) / spec.name
+    for mirror in mirrors:
+        url = mirror + spec.name
+        try:
+            _download(url, dest, spec, timeout)
+            return dest
+        except (OSError, HTTPException, ValueError) as error:  # ValueError: CorruptFileError
+            attempts.append((url, cache._reason(error, url)))
+            if isinstance(error, cache.CorruptFileError) and not corrupt:
+                corrupt.append(spec.name)
+    dataset = cache.Dataset(name, (spec,), mirrors)  # type: ignore[arg-type]
+    raise cache._not_found(dataset, [spec], dirs, attempts, skipped, corrupt)  # type: ignore[list-item]
