@@ -17,6 +17,7 @@ from tensorgrad import (
     activations,
     callbacks,
     datasets,
+    distribute,
     initializers,
     layers,
     losses,

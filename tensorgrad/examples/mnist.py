@@ -14,6 +14,8 @@ lists the options. It follows listings 2.1 to 2.5 of *Deep Learning with Python*
 ``--model convnet`` trains the book's convnet instead (listing 5.1 of the first edition:
 three Conv2D layers with max pooling, then Dense(64) and Dense(10)), on images of shape
 (28, 28, 1), in batches of 64.
+``mpirun -n 2 tensorgrad-mnist --distributed`` trains it with two processes
+(``tensorgrad.distribute.DataParallel``); only rank 0 prints and writes files.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import layers, models, optimizers
+from tensorgrad import distribute, layers, models, optimizers
 from tensorgrad.datasets import DatasetError, fashion_mnist, mnist
 from tensorgrad.saving import MODEL_SUFFIX
 from tensorgrad.utils.arrays import to_categorical
@@ -375,6 +377,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="directory holding the dataset's four IDX files, looked in first",
     )
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="train with every process mpirun started (DataParallel); --batch-size is then "
+        "the global batch, and only rank 0 prints and writes files",
+    )
     return parser.parse_args(argv)
 
 
@@ -413,6 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(problem)
     if args.seed is not None:
         set_random_seed(args.seed)
+    strategy = distribute.DataParallel() if args.distributed else distribute.get_strategy()
+    if not strategy.is_chief:
+        sys.stdout = open(os.devnull, "w")  # only rank 0 prints, for the whole run
     _, title, class_names = DATASETS[args.dataset]
 
     print(f"Loading {title}...")
@@ -431,7 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     make = build if args.model == "mlp" else build_convnet
-    model = make(args.optimizer, args.learning_rate)
+    with strategy.scope():
+        model = make(args.optimizer, args.learning_rate)
     print()
     model.summary()
 
@@ -444,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     history = train(model, x_train, y_train, args.epochs, batch_size)
     probs = report(model, x_test, y_test, test_labels, class_names)
 
-    if args.plots is not None:
+    if args.plots is not None and strategy.is_chief:
         images = (train_images, train_labels, test_images, test_labels)
         paths = plot(args.plots, *images, probs, history, class_names)
         print("\nWrote " + ", ".join(str(p) for p in paths))

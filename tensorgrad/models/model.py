@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad import distribute
 from tensorgrad import metrics as metrics_module
 from tensorgrad import optimizers as optimizers_module
 from tensorgrad import saving
@@ -70,6 +71,7 @@ class Model(Layer):
         self._output_loss_trackers: list[Any] = []
         self._train_weights: list[Tensor] | None = None
         self._initial_epoch: int | None = None  # set by BackupAndRestore to resume
+        self.distribute_strategy = distribute.get_strategy()  # one replica outside a scope
 
     @property
     def layers(self) -> list[Layer]:
@@ -143,6 +145,7 @@ class Model(Layer):
         kwargs.pop("auto_scale_loss", None)
         if kwargs:
             raise TypeError(f"compile: unexpected keyword argument {sorted(kwargs)[0]!r}")
+        self.distribute_strategy = distribute.strategy_for(self)
         self.optimizer = optimizers_module.get(optimizer)
         self.compiled_loss = None if loss is None else CompileLoss(loss, loss_weights)
         self.loss = None if loss is None else self._loss_attribute(loss)
@@ -493,7 +496,8 @@ class Model(Layer):
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         loss.backward()
         weights = self._train_weights if self._train_weights is not None else self.trainable_weights
-        self.optimizer.apply_gradients([(w.grad, w) for w in weights])
+        grads = self.distribute_strategy.reduce_gradients(weights)  # over all processes
+        self.optimizer.apply_gradients(list(zip(grads, weights)))
         for w in weights:
             w.grad = None
         self._loss_tracker.update_state(loss.item(), _batch_len(x))
@@ -621,6 +625,7 @@ class Model(Layer):
         if batches is None:
             self._build_compiled(x, y)
             batches = self._epoch_batches(x, y, weights, batch_size, bool(shuffle), steps_per_epoch)
+        callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
             add_history=True,
@@ -637,6 +642,7 @@ class Model(Layer):
         logs: dict[str, float] = {}
         try:
             callback_list.on_train_begin()
+            self.distribute_strategy.sync_training_state(self)  # weights, optimizer, epoch
             if self._initial_epoch is not None:  # a backup was restored: skip its epochs
                 initial_epoch, self._initial_epoch = self._initial_epoch, None
             for epoch in range(initial_epoch, epochs):
@@ -727,7 +733,7 @@ class Model(Layer):
         logs: dict[str, float] = {}
         for step, batch in enumerate(batches):
             callbacks.on_train_batch_begin(step)
-            logs = self.train_step(batch)
+            logs = self.distribute_strategy.run_step(self.train_step, batch, self.metrics)
             callbacks.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
@@ -741,7 +747,7 @@ class Model(Layer):
         with grad_mode.no_grad():
             for step, batch in enumerate(batches):
                 callbacks.on_test_batch_begin(step)
-                logs = self.test_step(batch)
+                logs = self.distribute_strategy.run_step(self.test_step, batch, self.metrics)
                 callbacks.on_test_batch_end(step, logs)
         logs = dict(logs)
         callbacks.on_test_end(logs)
@@ -750,11 +756,17 @@ class Model(Layer):
     # ----- saving -----
     def save(self, filepath: Any, overwrite: bool = True, include_optimizer: bool = True) -> None:
         """Save architecture, weights, compile settings and optimizer state to a .tensorgrad file."""
-        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        self.distribute_strategy.on_chief(
+            saving.save_model,
+            self,
+            filepath,
+            overwrite=overwrite,
+            include_optimizer=include_optimizer,
+        )
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
         """Save the weights alone to a .weights.npz file."""
-        saving.save_weights(self, filepath, overwrite=overwrite)
+        self.distribute_strategy.on_chief(saving.save_weights, self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, strict: bool = False) -> None:
         """Load weights from a .weights.npz (or .tensorgrad) file, matched layer by layer;
@@ -789,6 +801,8 @@ class Model(Layer):
             x, y, weights, _ = self._prepare(x, y, "evaluate", sample_weight=sample_weight)
             self._build_compiled(x, y)
             batches = self._epoch_batches(x, y, weights, batch_size, False, steps)
+        self.distribute_strategy.sync_weights(self)  # one model measured, even before fit
+        callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,
@@ -821,6 +835,7 @@ class Model(Layer):
         if batches is None:
             x, _ = self._prepare_x(x, "predict")
             batches = data.ArrayBatches(x, None, batch_size)
+        callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,
