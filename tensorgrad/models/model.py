@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import distribute
+from tensorgrad import distribute, saving
 from tensorgrad import metrics as metrics_module
 from tensorgrad import optimizers as optimizers_module
-from tensorgrad import saving
 from tensorgrad.callbacks import Callback, CallbackList, History
 from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import default_float
