@@ -27,11 +27,13 @@ __all__ = ["WholeFile", "fetch_file"]
 
 @dataclass(frozen=True)
 class WholeFile:
-    """A dataset file checked as a whole: its name, the SHA-256 of its bytes, and the most
+    """A dataset file checked as a whole: its name, the digest of its bytes (SHA-256 unless
+    the publisher gives only another, such as Keras' MD5 of the word indexes), and the most
     bytes a download may bring (a mirror sending more is cut off: not the file)."""
 
     name: str
-    sha256: str
+    digest: str
+    algorithm: str = "sha256"
     max_bytes: int = 1 << 30
 
     @property
@@ -39,8 +41,8 @@ class WholeFile:
         return (self.name,)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _digest(path: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
@@ -49,13 +51,13 @@ def _sha256(path: Path) -> str:
 
 def _verify(path: Path, spec: WholeFile, source: str, advice: str) -> None:
     try:
-        found = _sha256(path)
+        found = _digest(path, spec.algorithm)
     except OSError as error:
         raise cache.CorruptFileError(f"{source}: cannot be read ({error}); {advice}") from None
-    if found != spec.sha256:
+    if found != spec.digest:
         raise cache.CorruptFileError(
-            f"{source}: expected SHA-256 {spec.sha256}, found {found}: the file is truncated, "
-            f"corrupt or not the expected dataset; {advice}"
+            f"{source}: expected {spec.algorithm.upper().replace('SHA', 'SHA-')} {spec.digest}, "
+            f"found {found}: the file is truncated, corrupt or not the expected dataset; {advice}"
         )
 
 
@@ -90,10 +92,16 @@ def fetch_file(
 ) -> Path:
     """The verified local path of `spec` for the dataset `name`, downloading if needed.
 
+    `path` may be a directory holding the file or the file itself (Keras' `path=` names a
+    file).
+
     Raises:
         CorruptFileError: the file found or downloaded does not have the expected SHA-256.
         DatasetNotFoundError: nowhere to be found nor downloaded; lists every place tried.
     """
+    if path is not None and Path(path).is_file():
+        _verify(Path(path), spec, str(path), "replace it with a good copy")
+        return Path(path)
     skipped = cache._Skipped()
     dirs = cache._search_dirs(name, path, skipped)
     for where, candidate in cache._candidates(spec, dirs, skipped):  # type: ignore[arg-type]

@@ -18,122 +18,34 @@ plain integer arrays; anything else is a CorruptFileError.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import io
 import json
 import os
 import pickle
-import sys
-import tempfile
-import urllib.request
 import zipfile
-from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tensorgrad.datasets import cache
+from tensorgrad.datasets.files import WholeFile, fetch_file
 
 KERAS_MIRROR = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
 
-@dataclass(frozen=True)
-class VerifiedFile:
-    """A file checked as a whole: its name and the digest of its bytes."""
-
-    name: str
-    digest: str
-    algorithm: str = "sha256"
-    max_bytes: int = 1 << 26  # a bound on downloads: a mirror sending more is refused
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name,)
-
-
-def _check_digest(path: Path, spec: VerifiedFile, source: str, advice: str) -> None:
-    h = hashlib.new(spec.algorithm)
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except OSError as e:
-        raise cache.CorruptFileError(f"{source}: cannot be read ({e}); {advice}") from None
-    if h.hexdigest() != spec.digest:
-        raise cache.CorruptFileError(
-            f"{source}: expected {spec.algorithm.upper()} {spec.digest}, found "
-            f"{h.hexdigest()}: the file is truncated, corrupt or not the expected dataset; "
-            f"{advice}"
-        )
-
-
-def _download(url: str, dest: Path, spec: VerifiedFile, timeout: float) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if not sys.stderr.isatty():
-                print(f"Downloading {url}", file=sys.stderr)
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                length = response.headers.get("Content-Length")
-                total = int(length) if length and length.isdigit() else None
-                label = f"Downloading {dest.name}"
-                cache._copy(response, out, label, total, spec.max_bytes, url)
-            out.flush()
-            os.fsync(out.fileno())
-        _check_digest(tmp, spec, url, "the download was discarded")
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+VerifiedFile = WholeFile  # a file checked as a whole; see datasets.files
 
 
 def fetch(
     dataset: str,
-    spec: VerifiedFile,
+    spec: WholeFile,
     path: str | os.PathLike[str] | None = None,
     mirrors: tuple[str, ...] = (KERAS_MIRROR,),
     timeout: float = cache.DOWNLOAD_TIMEOUT_S,
 ) -> Path:
-    """The verified local path of `spec` for `dataset`, downloaded when found nowhere.
-
-    `path` may be a directory holding the file or the file itself (Keras' `path=` is a
-    file name).
-
-    Raises:
-        CorruptFileError: the file found or downloaded has another digest.
-        DatasetNotFoundError: not found nor downloadable; lists every place tried.
-    """
-    if path is not None and Path(path).is_file():
-        _check_digest(Path(path), spec, str(path), "replace it with a good copy")
-        return Path(path)
-    skipped = cache._Skipped()
-    dirs = cache._search_dirs(dataset, path, skipped)
-    for where, directory in dirs:
-        candidate = directory / spec.name
-        if candidate.is_file():
-            _check_digest(candidate, spec, str(candidate), cache._advice(where))
-            return candidate
-    attempts: list[tuple[str, str]] = []
-    corrupt: list[str] = []
-    dest = cache.cache_dir(dataset) / spec.name
-    for mirror in mirrors:
-        url = mirror + spec.name
-        try:
-            _download(url, dest, spec, timeout)
-            return dest
-        except (OSError, HTTPException, ValueError) as e:
-            attempts.append((url, cache._reason(e, url)))
-            if isinstance(e, cache.CorruptFileError):
-                corrupt = [spec.name]
-    entry = cache.Dataset(dataset, (spec,), mirrors)  # type: ignore[arg-type]
-    # A CorruptFileError when a download came but failed its check, else DatasetNotFoundError.
-    raise cache._not_found(entry, [spec], dirs, attempts, skipped, corrupt)  # type: ignore[list-item]
+    """The verified local path of `spec` for `dataset` (see `datasets.files.fetch_file`)."""
+    return fetch_file(dataset, spec, mirrors, path, timeout)
 
 
 # ----- the .npz of integer sequences -----

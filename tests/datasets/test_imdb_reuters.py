@@ -7,6 +7,7 @@ import io
 import json
 import os
 import pickle
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -129,7 +130,7 @@ def test_cache_lookup_and_word_index(isolated, imdb_file, monkeypatch):
 
 def test_wrong_checksum_missing_file_and_bad_word_index(isolated, imdb_file, monkeypatch):
     monkeypatch.setattr(imdb, "DATA", files.VerifiedFile("imdb.npz", "0" * 64))
-    with pytest.raises(cache.CorruptFileError, match="expected SHA256 0000"):
+    with pytest.raises(cache.CorruptFileError, match="expected SHA-256 0000"):
         imdb.load_data(path=imdb_file.parent)
     with pytest.raises(cache.DatasetNotFoundError, match="imdb: could not find 1 of 1 files"):
         reuters_missing = files.VerifiedFile("imdb.npz", "0" * 64)
@@ -185,7 +186,7 @@ def test_download_is_verified_then_cached(isolated, imdb_file, monkeypatch):
         served.append(url)
         return _Response(body)
 
-    monkeypatch.setattr(files.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     monkeypatch.setattr(imdb, "MIRRORS", ("https://mirror.example/",))
     assert len(imdb.load_data()[0][0]) == 30
     assert served == ["https://mirror.example/imdb.npz"]
