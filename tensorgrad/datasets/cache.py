@@ -38,11 +38,11 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -278,12 +278,14 @@ def _copy(
     _progress(label, done, total, final=True)
 
 
-def _download(url: str, dest: Path, spec: DataFile, timeout: float) -> np.ndarray:
-    """Downloads ``url`` to ``dest`` atomically and returns the verified array.
+def download_verified(
+    url: str, dest: Path, limit: int, verify: Callable[[Path], Any], timeout: float
+) -> Any:
+    """Download ``url`` to ``dest`` atomically; ``verify(temporary path)``'s result.
 
-    The data goes to a temporary file next to ``dest``, is flushed, fsynced and
-    verified, and only then renamed to ``dest``; on any failure the temporary
-    file is removed and ``dest`` is left untouched.
+    The data goes to a temporary file next to ``dest`` (at most ``limit`` bytes), is
+    flushed, fsynced and verified, and only then renamed to ``dest``; on any failure the
+    temporary file is removed and ``dest`` is left untouched.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
@@ -295,14 +297,10 @@ def _download(url: str, dest: Path, spec: DataFile, timeout: float) -> np.ndarra
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
-                limit = max_file_size(spec.nbytes)
                 _copy(response, out, f"Downloading {dest.name}", total, limit, url)
             out.flush()
             os.fsync(out.fileno())
-        try:
-            array = _verify(tmp, spec, url, "the download was discarded")
-        except _Unreadable as e:
-            raise OSError(f"the downloaded file cannot be read back ({e})") from None
+        result = verify(tmp)
         os.replace(tmp, dest)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -314,7 +312,19 @@ def _download(url: str, dest: Path, spec: DataFile, timeout: float) -> np.ndarra
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    return array
+    return result
+
+
+def _download(url: str, dest: Path, spec: DataFile, timeout: float) -> np.ndarray:
+    """Downloads one IDX file and returns its verified array (see `download_verified`)."""
+
+    def verify(tmp: Path) -> np.ndarray:
+        try:
+            return _verify(tmp, spec, url, "the download was discarded")
+        except _Unreadable as e:
+            raise OSError(f"the downloaded file cannot be read back ({e})") from None
+
+    return download_verified(url, dest, max_file_size(spec.nbytes), verify, timeout)
 
 
 def _reason(error: BaseException, url: str = "") -> str:

@@ -10,12 +10,8 @@ match is never used, and a failed download leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import sys
-import tempfile
-import urllib.request
 from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
@@ -62,25 +58,13 @@ def _verify(path: Path, spec: WholeFile, source: str, advice: str) -> None:
 
 
 def _download(url: str, dest: Path, spec: WholeFile, timeout: float) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if not sys.stderr.isatty():
-                print(f"Downloading {url}", file=sys.stderr)
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                length = response.headers.get("Content-Length")
-                total = int(length) if length and length.isdigit() else None
-                cache._copy(response, out, f"Downloading {dest.name}", total, spec.max_bytes, url)
-            out.flush()
-            os.fsync(out.fileno())
-        _verify(tmp, spec, url, "the download was discarded")
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    cache.download_verified(
+        url,
+        dest,
+        spec.max_bytes,
+        lambda tmp: _verify(tmp, spec, url, "the download was discarded"),
+        timeout,
+    )
 
 
 def fetch_file(
