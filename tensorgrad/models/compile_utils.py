@@ -21,13 +21,8 @@ from tensorgrad.engine.ops import elementwise
 from tensorgrad.engine.tensor import Tensor
 
 
-def _per_output(
-    spec: Any, names: list[str], what: str, model: str, nested_leaf: bool = False
-) -> list[Any]:
-    """`spec` given once, as a list in output order or as a dict by name: one entry per output.
-
-    `nested_leaf`: a list is itself one entry (metrics: ["mae"] is the list for an output).
-    """
+def _per_output(spec: Any, names: list[str], what: str, model: str) -> list[Any]:
+    """`spec` given once, as a list in output order or as a dict by name: one entry per output."""
     if isinstance(spec, Mapping):
         unknown = sorted(set(spec) - set(names))
         if unknown:
@@ -36,7 +31,7 @@ def _per_output(
                 f"dict); its outputs are {names}"
             )
         return [spec.get(name) for name in names]
-    if isinstance(spec, (list, tuple)) and not nested_leaf:
+    if isinstance(spec, (list, tuple)):
         if len(spec) != len(names):
             raise ValueError(
                 f'compile: model "{model}" has {len(names)} outputs {names}, but {what} is a '

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad import distribute, saving
+from tensorgrad import losses as losses_module
 from tensorgrad import metrics as metrics_module
 from tensorgrad import optimizers as optimizers_module
 from tensorgrad.callbacks import Callback, CallbackList, History
@@ -176,8 +177,6 @@ class Model(DataPreparation, GeneratorMethods, Layer):
     @staticmethod
     def _loss_attribute(loss: Any) -> Any:
         """What `model.loss` shows: the Loss object, or the list or dict of them."""
-        from tensorgrad import losses as losses_module
-
         if isinstance(loss, Mapping):
             return {k: None if v is None else losses_module.get(v) for k, v in loss.items()}
         if isinstance(loss, (list, tuple)):
