@@ -4,6 +4,10 @@ An op subclasses `Function`, computes its result in `forward` from plain arrays,
 `self` exactly what `backward` needs, and returns from `backward` one gradient per input
 (None where `self.needs_input_grad` says the input needs none). Gradients may keep a
 broadcast shape: the engine sums them back to each input's own shape (`unbroadcast`).
+
+`needs_input_grad` is set before `forward` runs and stays empty when no backward will
+follow (inference, or no input requires a gradient): a forward may then skip saving, or
+computing, what only backward uses.
 """
 
 from __future__ import annotations
@@ -34,14 +38,17 @@ class Function:
         """Run the op on tensors (or arrays and numbers) and record it when a gradient is needed."""
         tensors = lift(inputs)
         fn = cls(**params)
-        out = fn.forward(*[t.data for t in tensors])
         if grad_mode._enabled:
             # tuple([...]), not tuple(genexpr): building a list first is faster.
             needs = tuple([t.requires_grad for t in tensors])
             if True in needs:
-                fn.inputs = tensors
+                # Set before forward, so that a forward can skip what only backward needs
+                # when nothing will call it (`needs_input_grad` stays () then).
                 fn.needs_input_grad = needs
+                out = fn.forward(*[t.data for t in tensors])
+                fn.inputs = tensors
                 return Tensor._make(out, True, fn)
+        out = fn.forward(*[t.data for t in tensors])
         return Tensor._make(out, False, None)
 
     def release(self) -> None:

@@ -45,19 +45,34 @@ class MaxPool2D(Function):
     def forward(self, x):
         xp = pad_image(x, self.pads, -np.inf)
         out_hw = _out_size(x.shape, self.pool, self.strides, self.pads)
-        best = None
-        for _, rows, cols in _offsets(self.pool, self.strides, out_hw):
+        tiled = self.strides == self.pool  # windows side by side: Keras' default
+        # Training on tiled windows keeps which offset won each window (uint8): backward
+        # then writes each offset's share in one pass, with no comparisons of floats.
+        track = bool(self.needs_input_grad) and tiled
+        best = winner = None
+        for k, rows, cols in _offsets(self.pool, self.strides, out_hw):
+            part = xp[:, rows, cols]
             if best is None:
-                best = xp[:, rows, cols].copy()
-            else:
-                np.maximum(best, xp[:, rows, cols], out=best)
-        self.xp, self.out = xp, best
+                best = part.copy()
+                winner = np.zeros(best.shape, dtype=np.uint8) if track else None
+                continue
+            if track:
+                # Only a strictly larger value takes over, so ties keep the first maximum;
+                # offsets come in increasing k, so the winner is the largest k that won.
+                won = np.greater(part, best).view(np.uint8)
+                won *= np.uint8(k)
+                np.maximum(winner, won, out=winner)
+            np.maximum(best, part, out=best)
+        if self.needs_input_grad:
+            self.xp_shape, self.out, self.winner = xp.shape, best, winner
+            self.xp = xp if winner is None else None
         return best
 
     def backward(self, g):
+        if self.winner is not None:
+            return (crop_image(self._tiled_backward(g), self.pads),)
         xp, out = self.xp, self.out
         grad = np.zeros(xp.shape, dtype=g.dtype)
-        overlap = any(s < k for s, k in zip(self.strides, self.pool))
         taken = None
         for _, rows, cols in _offsets(self.pool, self.strides, g.shape[1:3]):
             hit = xp[:, rows, cols] == out
@@ -66,11 +81,18 @@ class MaxPool2D(Function):
             else:
                 np.greater(hit, taken, out=hit)  # a later tie loses: hit and not taken
                 taken |= hit
-            if overlap:
-                grad[:, rows, cols] += g * hit
-            else:
-                np.multiply(g, hit, out=grad[:, rows, cols])
+            grad[:, rows, cols] += g * hit
         return (crop_image(grad, self.pads),)
+
+    def _tiled_backward(self, g):
+        """Each window's gradient to its winning offset; the windows cover the image once."""
+        (ph, pw), (oh, ow) = self.pool, g.shape[1:3]
+        n, h, w, _ = self.xp_shape
+        covered = oh * ph == h and ow * pw == w
+        grad = (np.empty if covered else np.zeros)(self.xp_shape, dtype=g.dtype)
+        for k, rows, cols in _offsets(self.pool, self.strides, (oh, ow)):
+            np.multiply(g, self.winner == k, out=grad[:, rows, cols])
+        return grad
 
 
 class AvgPool2D(Function):
