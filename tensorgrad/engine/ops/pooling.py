@@ -87,7 +87,7 @@ class MaxPool2D(Function):
     def _tiled_backward(self, g):
         """Each window's gradient to its winning offset; the windows cover the image once."""
         (ph, pw), (oh, ow) = self.pool, g.shape[1:3]
-        n, h, w, _ = self.xp_shape
+        h, w = self.xp_shape[1:3]
         covered = oh * ph == h and ow * pw == w
         grad = (np.empty if covered else np.zeros)(self.xp_shape, dtype=g.dtype)
         for k, rows, cols in _offsets(self.pool, self.strides, (oh, ow)):
