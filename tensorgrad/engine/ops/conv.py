@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from tensorgrad.engine import kernels
 from tensorgrad.engine.function import Function, lift
 from tensorgrad.engine.ops import shape as shape_ops
 from tensorgrad.engine.tensor import Tensor
@@ -252,7 +253,7 @@ class Conv2D(Function):
             if b is not None:
                 out += b
         if self.relu:
-            np.maximum(out, 0, out=out)  # in place, in the same op: no second array
+            kernels.relu(out, out=out)  # in place, in the same op: no second array
         if self.needs_input_grad:  # saved only when a backward will follow
             self.cols, self.w, self.xp_shape, self.out = cols, w, xp.shape, out
         return out.reshape(n, oh, ow, o)
