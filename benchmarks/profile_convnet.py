@@ -1,9 +1,9 @@
 """Where a training step of the book's convnet spends its time, by phase.
 
 Times every op's forward and backward by op type (Conv2D, MaxPool2D, Linear, ...), and
-inside the convolutions the im2col copy, the col2im additions and the matrix products
-(GEMM), plus the optimizer update, over `--steps` steps of fit at batch 64 on
-Fashion-MNIST. Prints milliseconds per step.
+inside the convolutions the im2col copy and the input gradient (`scatter_products`: one
+product per kernel offset and its addition), plus the optimizer update, over `--steps`
+steps of fit at batch 64 on Fashion-MNIST. Prints milliseconds per step.
 
     python benchmarks/profile_convnet.py --steps 200
 """
@@ -41,7 +41,7 @@ def timed(label, fn):
 
 
 def instrument():
-    """Wrap op forwards/backwards, im2col/col2im and the optimizer update with timers."""
+    """Wrap op forwards/backwards, im2col, scatter_products and the optimizer with timers."""
     from tensorgrad.engine.ops import conv, elementwise, linalg, nn, pooling, shape
     from tensorgrad.optimizers import base
 
@@ -54,7 +54,7 @@ def instrument():
                 cls.forward = timed(f"{name} forward", cls.forward)
                 cls.backward = timed(f"{name} backward", cls.backward)
     conv.im2col = timed("  of which im2col (copy)", conv.im2col)
-    conv.col2im = timed("  of which col2im (adds)", conv.col2im)
+    conv.scatter_products = timed("  of which input gradient", conv.scatter_products)
     base.Optimizer.apply_gradients = timed("optimizer update", base.Optimizer.apply_gradients)
 
 
