@@ -239,6 +239,8 @@ POOL = [
     ((2, 8, 7, 2), 3, 1, "same"),
     ((2, 7, 9, 2), (2, 3), (1, 2), "valid"),  # overlapping windows
     ((2, 5, 5, 2), 2, 2, "same"),
+    ((2, 10, 9, 2), 3, None, "same"),  # tiled 3x3 windows: offsets 0-8 in the winner index
+    ((2, 9, 9, 2), 2, 3, "valid"),  # gaps between the windows
 ]
 
 
@@ -269,6 +271,7 @@ def test_max_pool_sends_a_tied_gradient_to_the_first_maximum_as_torch():
     x[0, :2, :2, :] = 0.0  # a window of zeros, as after a relu
     x[1, 2:4, 2:4, 1] = 1.5
     agree("ties", lambda t: tg.max_pool2d(t, 2), lambda t: nhwc(F.max_pool2d(nchw(t), 2)), [x])
+    agree("ties3x3", lambda t: tg.max_pool2d(t, 3), lambda t: nhwc(F.max_pool2d(nchw(t), 3)), [x])
     agree(
         "ties3",
         lambda t: tg.max_pool2d(t, 3, 1, "same"),
