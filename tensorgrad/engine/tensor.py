@@ -124,10 +124,19 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self._one_value("float"))
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self._one_value("int"))
+
+    def _one_value(self, kind: str) -> Any:
+        """The value of a one-element tensor of any shape, as PyTorch and TensorFlow allow."""
+        if self.data.size != 1:
+            raise TypeError(
+                f"{kind}() of a tensor needs exactly one element, got shape {self.shape}; "
+                f"pick one first, e.g. t[0]"
+            )
+        return self.data.item()
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")

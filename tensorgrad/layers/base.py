@@ -23,7 +23,7 @@ from tensorgrad.engine.backend import as_array, default_float
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers import symbolic, weight_budget
 from tensorgrad.layers.input_spec import InputSpec, format_shape, reshape_hint
-from tensorgrad.utils import nest
+from tensorgrad.utils import nest, text_arrays
 from tensorgrad.utils.registry import snake_case
 
 LAYER_CLASSES: dict[str, type[Layer]] = {}
@@ -99,6 +99,8 @@ class Layer:
     _autocast = True  # cast integer inputs to float (an Embedding layer would turn it off)
     supports_masking = False
     """Whether a mask coming in passes through to the output (Keras' default: it does not)."""
+
+    _takes_text = False  # raw text (an array of str) may come in: inputs and models do
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -378,8 +380,19 @@ class Layer:
             return symbolic.symbolic_call(self, inputs, args, kwargs)
         training = kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
+        text = False
         if type(inputs) is Tensor:
             x = inputs
+        elif text_arrays.is_text(inputs):  # raw text stays an array of str: see utils/text_arrays
+            x, text = text_arrays.as_text_array(inputs), True
+            if not self._takes_text:
+                raise TypeError(
+                    f'{type(self).__name__} layer "{self.name}": got raw text (an array of '
+                    f"{x.dtype} of shape {x.shape}), but it computes on numbers; turn the "
+                    f"text into numbers first, e.g. with layers.TextVectorization"
+                )
+            if not self.built:
+                self._maybe_build(x.shape)
         elif nest.is_nested(inputs):
             x = nest.map_structure(_to_tensor, inputs)
         else:
@@ -396,7 +409,7 @@ class Layer:
                 spec.check(self, x.data.shape)
             if mask is None:
                 mask = x._keras_mask
-        else:
+        elif not text:
             if not self.built:
                 self._maybe_build(nest.map_structure(lambda t: t.data.shape, x))
             if mask is None:

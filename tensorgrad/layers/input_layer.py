@@ -21,6 +21,7 @@ from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_spec import InputSpec
 from tensorgrad.layers.symbolic import KerasTensor, Node
+from tensorgrad.utils import text_arrays
 
 
 class InputLayer(Layer):
@@ -30,7 +31,8 @@ class InputLayer(Layer):
         shape: the shape of one sample, without the batch axis, e.g. (784,); None for
             an axis of any size (the timesteps of sequences).
         batch_size: a fixed batch size, or None for any.
-        dtype: the dtype of the inputs ("float32" by default; "int32" for token ids).
+        dtype: the dtype of the inputs ("float32" by default; "int32" for token ids;
+            "string" for raw text, which a TextVectorization layer then turns into numbers).
         name: the layer's name, which is also the input's name in dicts of inputs.
         input_shape: Keras 2's name for `shape`.
         batch_shape: the shape with the batch axis first, (None, 784).
@@ -39,6 +41,7 @@ class InputLayer(Layer):
     """
 
     _autocast = False  # the inputs' dtype is declared, not cast
+    _takes_text = True
 
     def __init__(
         self,
@@ -58,8 +61,11 @@ class InputLayer(Layer):
             raise ValueError("Input: give the shape of one sample, e.g. Input(shape=(784,))")
         if isinstance(shape, int):
             shape = (shape,)
-        self._input_dtype = np.dtype(dtype or default_float()).name
-        float_dtype = dtype if dtype is not None and np.dtype(dtype).kind == "f" else None
+        if text_arrays.is_string_dtype(dtype):  # raw text, for TextVectorization
+            self._input_dtype, float_dtype = "string", None
+        else:
+            self._input_dtype = np.dtype(dtype or default_float()).name
+            float_dtype = dtype if dtype is not None and np.dtype(dtype).kind == "f" else None
         super().__init__(name=name, dtype=float_dtype, input_shape=tuple(shape), **kwargs)
         self.batch_size = batch_size
         self.build(self._batch_input_shape)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tensorgrad.utils import nest
+from tensorgrad.utils import nest, text_arrays
 
 if TYPE_CHECKING:
     from tensorgrad.layers.base import Layer
@@ -31,13 +31,13 @@ class KerasTensor:
 
     Attributes:
         shape: the batch shape, such as (None, 784).
-        dtype: the dtype name, such as "float32".
+        dtype: the dtype name, such as "float32" ("string" for raw text).
         name: the name of the layer (and its output) that made it.
     """
 
     def __init__(self, shape: tuple[Any, ...], dtype: Any = "float32", name: str | None = None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = np.dtype(dtype).name
+        self.dtype = "string" if text_arrays.is_string_dtype(dtype) else np.dtype(dtype).name
         self.name = name
         self._keras_history: tuple[Layer, int, int] | None = None
 

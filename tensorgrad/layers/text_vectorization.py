@@ -37,6 +37,7 @@ import numpy as np
 
 from tensorgrad.engine.backend import default_float
 from tensorgrad.engine.tensor import Tensor
+from tensorgrad.layers import symbolic
 from tensorgrad.layers.base import Layer
 
 PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
@@ -67,6 +68,8 @@ class TextVectorization(Layer):
     Call it on a list or array of strings (batch,) or (batch, 1); the output is a Tensor
     of int64 ids or of floats.
     """
+
+    _vectorizes_text = True  # a model may start with it and take raw text
 
     _autocast = False
 
@@ -261,9 +264,18 @@ class TextVectorization(Layer):
         return len(self._specials()) + len(self._tokens)
 
     # ----- calling -----
-    def __call__(self, inputs: Any, training: bool | None = None) -> Tensor:
-        """Vectorize a list or array of strings (no float cast: the inputs are text)."""
+    def __call__(self, inputs: Any, training: bool | None = None) -> Any:
+        """Vectorize a list or array of strings (no float cast: the inputs are text).
+
+        Called on `Input(shape=(1,), dtype="string")`, the call is recorded in the graph, so
+        a model can take raw text end to end.
+        """
+        if symbolic.any_symbolic(inputs, (), {}):
+            return symbolic.symbolic_call(self, inputs, (), {})
         return self.call(inputs)
+
+    def _output_dtype(self, inputs: Any) -> str:
+        return "int64" if self.output_mode == "int" else self.dtype
 
     def call(self, inputs: Any) -> Tensor:
         docs = self._tokenize(inputs)

@@ -19,11 +19,11 @@ from tensorgrad.engine import random
 from tensorgrad.engine.backend import default_float
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.input_spec import format_shape, reshape_hint
-from tensorgrad.utils import nest
+from tensorgrad.utils import nest, text_arrays
 
 
 def as_structure(data: Any, name: str, op: str) -> Any:
-    """`data` as one array, or a list or dict of arrays (a model's several inputs or outputs).
+    """`data` as one array, or a list or dict of arrays (a model's several inputs).
 
     A list or tuple counts as several arrays when its items are arrays or tensors; a list
     of numbers (or of lists of numbers) is one array.
@@ -36,14 +36,14 @@ def as_structure(data: Any, name: str, op: str) -> Any:
     if isinstance(data, Mapping):
         if not data:
             raise ValueError(f"{op}: {name} is an empty dict")
-        return {k: as_array(v, f"{name}[{k!r}]", op) for k, v in data.items()}
+        return {k: as_array(v, f"{name}[{k!r}]", op, text=True) for k, v in data.items()}
     if (
         isinstance(data, (list, tuple))
         and data
         and all(isinstance(d, (np.ndarray, Tensor)) for d in data)
     ):
-        return [as_array(d, f"{name}[{i}]", op) for i, d in enumerate(data)]
-    return as_array(data, name, op)
+        return [as_array(d, f"{name}[{i}]", op, text=True) for i, d in enumerate(data)]
+    return as_array(data, name, op, text=True)
 
 
 def named_arrays(structure: Any, name: str) -> list[tuple[str, np.ndarray]]:
@@ -55,8 +55,11 @@ def named_arrays(structure: Any, name: str) -> list[tuple[str, np.ndarray]]:
     return [(name, structure)]
 
 
-def as_array(data: Any, name: str, op: str) -> np.ndarray:
+def as_array(data: Any, name: str, op: str, text: bool = False) -> np.ndarray:
     """`data` (array, tensor, nested lists) as an array of numbers with a samples axis.
+
+    With `text`, an array (or list) of strings is taken too: raw text for a model that
+    starts with a TextVectorization layer.
 
     Raises:
         ValueError: missing data or a scalar.
@@ -70,7 +73,7 @@ def as_array(data: Any, name: str, op: str) -> np.ndarray:
         array = np.asarray(data)
     except ValueError as error:
         raise TypeError(f"{op}: {name} could not be turned into an array: {error}") from None
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind not in "biuf" and not (text and text_arrays.is_text(array)):
         raise TypeError(f"{op}: {name} must hold numbers, got an array of dtype {array.dtype}")
     if array.ndim == 0:
         raise ValueError(f"{op}: {name} must have a samples axis first, got a scalar")

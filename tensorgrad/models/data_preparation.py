@@ -18,7 +18,7 @@ import numpy as np
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.input_spec import format_shape
 from tensorgrad.models import data, data_adapters
-from tensorgrad.utils import nest
+from tensorgrad.utils import nest, text_arrays
 
 
 class DataPreparation:
@@ -41,6 +41,13 @@ class DataPreparation:
         for label, array in named:
             data.check_finite(array, label, op)
         data.check_samples(named, op)
+        if any(text_arrays.is_text(a) for _, a in named) and not self._takes_raw_text():
+            dtype = next(a.dtype for _, a in named if text_arrays.is_text(a))
+            raise TypeError(
+                f'{op}: x holds text (dtype {dtype}), but model "{self.name}" takes numbers; '
+                f"start it with a layers.TextVectorization layer (for a functional model, an "
+                f'Input(shape=(1,), dtype="string") followed by one), or vectorize the text first'
+            )
         x = self._check_inputs(x, op)
         warned = False
         cast_ints = self._input_autocast()
@@ -57,13 +64,20 @@ class DataPreparation:
             self.build(self._expected_input_shape() or (None,) + x.shape[1:])
         return x, warned
 
+    def _takes_raw_text(self) -> bool:
+        """Whether strings may go in (Sequential and Functional say when): a model written
+        as code decides in its own call."""
+        return True
+
     def _check_inputs(self, x: Any, op: str) -> Any:
         """Check x against the model's inputs; x in the structure the model takes."""
         inputs = getattr(self, "inputs", None)
         if inputs is not None:  # a functional model: by position or by input name
             flat = self._flatten_inputs(x)
-            for symbol, array in zip(inputs, flat):
+            for i, (symbol, array) in enumerate(zip(inputs, flat)):
                 expected = symbol.shape
+                if symbol.dtype == "string" and array.ndim == 1 and expected[1:] == (1,):
+                    flat[i] = array = array.reshape(-1, 1)  # texts (n,) for Input(shape=(1,))
                 if len(expected) != array.ndim or any(
                     e is not None and e != g for e, g in zip(expected, array.shape)
                 ):
@@ -81,7 +95,7 @@ class DataPreparation:
             return x  # a model written as code takes what its call takes
         expected = self._expected_input_shape()
         if expected is None:
-            if x.ndim < 2:
+            if x.ndim < 2 and not text_arrays.is_text(x):  # a text is one value per sample
                 raise ValueError(
                     f"{op}: x of shape {x.shape} has no feature axis; give each sample at least "
                     f"one axis, e.g. x.reshape(({len(x)}, 1))"

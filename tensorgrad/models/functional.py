@@ -114,6 +114,9 @@ class Functional(Model):
         """A functional model is built when it is made."""
 
     # ----- running it -----
+    def _takes_raw_text(self) -> bool:
+        return any(symbol.dtype == "string" for symbol in self.inputs)
+
     def call(self, inputs: Any, training: bool = False) -> Any:
         values: dict[int, Any] = {}
         for symbol, value in zip(self.inputs, self._flatten_inputs(inputs)):

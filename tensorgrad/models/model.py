@@ -48,6 +48,8 @@ class Model(DataPreparation, GeneratorMethods, Layer):
     `stop_training` (a callback sets it to stop fit), `history`.
     """
 
+    _takes_text = True  # raw text passes on to the layers, for a TextVectorization there
+
     _functional_class: type | None = None  # set by models/functional.py
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:

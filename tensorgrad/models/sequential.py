@@ -137,6 +137,9 @@ class Sequential(Model):
         self._output_so_far = layer.compute_output_shape(shape)
         return self._output_so_far
 
+    def _takes_raw_text(self) -> bool:
+        return bool(self._layers) and getattr(self._layers[0], "_vectorizes_text", False)
+
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         x = inputs
         for layer in self._layers:
