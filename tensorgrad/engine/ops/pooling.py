@@ -49,20 +49,25 @@ class MaxPool2D(Function):
         # Training on tiled windows keeps which offset won each window (uint8): backward
         # then writes each offset's share in one pass, with no comparisons of floats.
         track = bool(self.needs_input_grad) and tiled
-        best = winner = None
+        first = best = winner = None
         for k, rows, cols in _offsets(self.pool, self.strides, out_hw):
             part = xp[:, rows, cols]
-            if best is None:
-                best = part.copy()
-                winner = np.zeros(best.shape, dtype=np.uint8) if track else None
+            if k == 0:
+                first = part
                 continue
             if track:
                 # Only a strictly larger value takes over, so ties keep the first maximum;
                 # offsets come in increasing k, so the winner is the largest k that won.
-                won = np.greater(part, best).view(np.uint8)
-                won *= np.uint8(k)
-                np.maximum(winner, won, out=winner)
-            np.maximum(best, part, out=best)
+                won = np.greater(part, first if best is None else best).view(np.uint8)
+                if winner is None:
+                    winner = won  # k == 1
+                else:
+                    won *= np.uint8(k)
+                    np.maximum(winner, won, out=winner)
+            best = np.maximum(first, part) if best is None else np.maximum(best, part, out=best)
+        if best is None:  # a 1x1 window
+            best = first.copy()
+            winner = np.zeros(best.shape, dtype=np.uint8) if track else None
         if self.needs_input_grad:
             self.xp_shape, self.out, self.winner = xp.shape, best, winner
             self.xp = xp if winner is None else None
