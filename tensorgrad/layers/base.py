@@ -262,10 +262,12 @@ class Layer:
     def _sublayers(self) -> list[Layer]:
         """Layers held in attributes (directly or in lists), in the order they were set."""
         found: list[Layer] = []
+        seen = {id(self)}  # by identity, in a set: linear in the number of layers
         for value in vars(self).values():
             items = value if isinstance(value, (list, tuple)) else (value,)
             for item in items:
-                if isinstance(item, Layer) and item is not self and item not in found:
+                if isinstance(item, Layer) and id(item) not in seen:
+                    seen.add(id(item))
                     found.append(item)
         return found
 
