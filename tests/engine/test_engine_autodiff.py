@@ -365,3 +365,22 @@ def test_function_records_graph_only_when_needed():
     w = tg.tensor([1.0, 2.0], requires_grad=True)
     z = ForgetfulMultiply.apply(x, w)
     assert z.requires_grad and z._ctx.needs_input_grad == (False, True)
+
+
+def test_forward_sees_needs_input_grad_before_it_runs():
+    seen = []
+
+    class Spy(tg.Function):
+        def forward(self, a, b):
+            seen.append(self.needs_input_grad)
+            return a * b
+
+        def backward(self, g):
+            return None, g
+
+    x, w = tg.tensor([1.0]), tg.tensor([2.0], requires_grad=True)
+    Spy.apply(x, w)
+    Spy.apply(x, x)  # nothing needs a gradient
+    with tg.no_grad():
+        Spy.apply(x, w)
+    assert seen == [(False, True), (), ()]
