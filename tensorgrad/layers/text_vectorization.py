@@ -190,7 +190,12 @@ class TextVectorization(Layer):
         return [MASK, OOV] if self.output_mode == "int" else [OOV]
 
     def adapt(self, data: Iterable[Any], batch_size: int | None = None) -> None:
-        """Build the vocabulary (and tf_idf weights) from `data`, a list of strings."""
+        """Build the vocabulary (and tf_idf weights) from `data`: a list or array of strings,
+        or a dataset (or any iterable) of batches of them, such as
+        `text_dataset_from_directory(...).map(lambda x, y: x)`."""
+        if not isinstance(data, (str, bytes, list, tuple, np.ndarray, Tensor)):
+            batches = [self._texts(batch) for batch in data]
+            data = np.concatenate(batches) if batches else np.array([], dtype=object)
         docs = self._tokenize(data)
         counts: Counter[str] = Counter()
         doc_counts: Counter[str] = Counter()

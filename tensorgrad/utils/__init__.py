@@ -27,6 +27,7 @@ from tensorgrad.utils.py_dataset import PyDataset, Sequence
 from tensorgrad.utils.random import set_random_seed
 from tensorgrad.utils.sequences import pad_sequences
 from tensorgrad.utils.text import Tokenizer, hashing_trick, one_hot, text_to_word_sequence
+from tensorgrad.utils.text_dataset import text_dataset_from_directory
 from tensorgrad.utils.timeseries import timeseries_dataset_from_array
 
 __all__ = [
@@ -57,5 +58,6 @@ __all__ += [  # sequences and text
     "hashing_trick",
     "one_hot",
     "pad_sequences",
+    "text_dataset_from_directory",
     "text_to_word_sequence",
 ]

@@ -40,7 +40,7 @@ CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
 
 
 def _walk_files(folder: str, follow_links: bool, formats: tuple[str, ...]) -> list[str]:
-    """The image files under `folder`, in Keras' order (sorted directories, sorted names)."""
+    """The files of `formats` under `folder`, in Keras' order (sorted folders, sorted names)."""
     out = []
     for root, _, files in sorted(os.walk(folder, followlinks=follow_links), key=lambda w: w[0]):
         out += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(formats)]
@@ -55,6 +55,8 @@ def index_directory(
     seed: int | None = None,
     follow_links: bool = False,
     formats: tuple[str, ...] = image_utils.ALLOWED_FORMATS,
+    op: str = "image_dataset_from_directory",
+    kind: str = "images",
 ) -> tuple[list[str], np.ndarray | None, list[str] | None]:
     """(file paths, int32 labels or None, class names) as Keras' `index_directory`.
 
@@ -64,7 +66,7 @@ def index_directory(
     """
     directory = os.fspath(directory)
     if not os.path.isdir(directory):
-        raise ValueError(f"image_dataset_from_directory: {directory!r} is not a directory")
+        raise ValueError(f"{op}: {directory!r} is not a directory")
     if labels == "inferred":
         subdirs = [
             d
@@ -73,18 +75,19 @@ def index_directory(
         ]
         if not subdirs:
             loose = _walk_files(directory, follow_links, formats)
+            example = ".jpg" if ".jpg" in formats else formats[0]
             raise ValueError(
-                f"image_dataset_from_directory: {directory!r} has no class subfolders"
-                + (f" (it holds {len(loose)} images directly)" if loose else "")
+                f"{op}: {directory!r} has no class subfolders"
+                + (f" (it holds {len(loose)} {kind} directly)" if loose else "")
                 + "; labels='inferred' needs one subfolder per class, e.g. "
-                f"{os.path.join(directory, 'cats')}/*.jpg and "
-                f"{os.path.join(directory, 'dogs')}/*.jpg, or pass labels=None for "
-                "unlabelled images"
+                f"{os.path.join(directory, 'cats')}/*{example} and "
+                f"{os.path.join(directory, 'dogs')}/*{example}, or pass labels=None for "
+                f"unlabelled {kind}"
             )
         if class_names is not None:
             if not set(class_names) <= set(subdirs):
                 raise ValueError(
-                    f"image_dataset_from_directory: class_names {list(class_names)} must be "
+                    f"{op}: class_names {list(class_names)} must be "
                     f"subfolders of {directory!r}, which has {subdirs}"
                 )
             subdirs = list(class_names)
@@ -98,9 +101,7 @@ def index_directory(
         names: list[str] | None = list(subdirs)
     else:
         if class_names is not None:
-            raise ValueError(
-                "image_dataset_from_directory: class_names can only be given with labels='inferred'"
-            )
+            raise ValueError(f"{op}: class_names can only be given with labels='inferred'")
         paths = _walk_files(directory, follow_links, formats)
         if labels is None:
             label_array, names = None, None
@@ -108,8 +109,8 @@ def index_directory(
             label_array = np.asarray(labels, dtype="int32")
             if len(label_array) != len(paths):
                 raise ValueError(
-                    f"image_dataset_from_directory: {len(label_array)} labels for "
-                    f"{len(paths)} image files in {directory!r}; give one label per file, "
+                    f"{op}: {len(label_array)} labels for "
+                    f"{len(paths)} files in {directory!r}; give one label per file, "
                     "in the sorted order of their paths"
                 )
             names = [str(label) for label in sorted(set(label_array.tolist()))]
@@ -312,27 +313,7 @@ def image_dataset_from_directory(
             f"{name}: interpolation must be one of {image_ops.INTERPOLATIONS}, "
             f"got {interpolation!r}"
         )
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(
-            f"{name}: batch_size must be a positive integer or None, got {batch_size!r}"
-        )
-    if validation_split is not None and validation_split and not 0 < validation_split < 1:
-        raise ValueError(
-            f"{name}: validation_split must be between 0 and 1, got {validation_split}"
-        )
-    if bool(validation_split) != bool(subset):
-        raise ValueError(f"{name}: give validation_split and subset together, or neither")
-    if subset not in ("training", "validation", "both", None):
-        raise ValueError(
-            f"{name}: subset must be 'training', 'validation' or 'both', got {subset!r}"
-        )
-    if validation_split and shuffle and seed is None:
-        raise ValueError(
-            f"{name}: with validation_split and shuffle=True, give a seed, so that the "
-            "training and validation subsets (made by separate calls) do not overlap"
-        )
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
-        raise ValueError(f"{name}: labels must be 'inferred', None or a list, got {labels!r}")
+    check_split_arguments(name, labels, batch_size, validation_split, subset, shuffle, seed)
     if labels is None or label_mode is None:
         label_mode = None
     if seed is None:
@@ -380,11 +361,50 @@ def image_dataset_from_directory(
             use_multiprocessing=use_multiprocessing,
         )
 
+    return make_subsets(make, len(paths), validation_split, subset)
+
+
+def check_split_arguments(
+    name: str,
+    labels: Any,
+    batch_size: Any,
+    validation_split: float | None,
+    subset: str | None,
+    shuffle: bool,
+    seed: int | None,
+) -> None:
+    """The checks the *_dataset_from_directory functions share, with Keras' rules."""
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(
+            f"{name}: batch_size must be a positive integer or None, got {batch_size!r}"
+        )
+    if validation_split is not None and validation_split and not 0 < validation_split < 1:
+        raise ValueError(
+            f"{name}: validation_split must be between 0 and 1, got {validation_split}"
+        )
+    if bool(validation_split) != bool(subset):
+        raise ValueError(f"{name}: give validation_split and subset together, or neither")
+    if subset not in ("training", "validation", "both", None):
+        raise ValueError(
+            f"{name}: subset must be 'training', 'validation' or 'both', got {subset!r}"
+        )
+    if validation_split and shuffle and seed is None:
+        raise ValueError(
+            f"{name}: with validation_split and shuffle=True, give a seed, so that the "
+            "training and validation subsets (made by separate calls) do not overlap"
+        )
+    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
+        raise ValueError(f"{name}: labels must be 'inferred', None or a list, got {labels!r}")
+
+
+def make_subsets(make: Any, n: int, validation_split: float | None, subset: str | None) -> Any:
+    """`make(files, what)` for the whole set, or the training / validation part (or both):
+    the validation part is the last `validation_split` of the shuffled files, as Keras."""
     if not validation_split:
         return make(slice(None), None)
-    num_val = int(validation_split * len(paths))
-    training = slice(0, len(paths) - num_val)
-    validation = slice(len(paths) - num_val, len(paths))
+    num_val = int(validation_split * n)
+    training = slice(0, n - num_val)
+    validation = slice(n - num_val, n)
     if subset == "training":
         return make(training, "training")
     if subset == "validation":

@@ -114,6 +114,50 @@ class PyDataset:
     def on_epoch_end(self) -> None:
         """Called by fit after each epoch (e.g. to reshuffle the samples)."""
 
+    def map(self, function: Any, num_parallel_calls: Any = None, deterministic: Any = None) -> Any:
+        """This dataset with `function` applied to every batch, as tf.data's `map`.
+
+        A batch that is a tuple is unpacked into the arguments: `lambda x, y: (f(x), y)`.
+        `num_parallel_calls` and `deterministic` are accepted for tf.data code and ignored
+        (the batches load ahead in the dataset's workers during fit).
+        """
+        return MappedDataset(self, function)
+
+
+class MappedDataset(PyDataset):
+    """A PyDataset whose batches are another's passed through a function (see `map`)."""
+
+    def __init__(self, source: PyDataset, function: Any) -> None:
+        if not callable(function):
+            raise TypeError(f"map: expected a function, got {type(function).__name__}")
+        super().__init__(source.workers, source.use_multiprocessing, source.max_queue_size)
+        self.source, self.function = source, function
+
+    @property
+    def num_batches(self) -> int | None:
+        return self.source.num_batches
+
+    def __len__(self) -> int:
+        count = self.source.num_batches
+        if count is None:
+            raise TypeError("map: this dataset is endless, so it has no len()")
+        return count
+
+    def __getitem__(self, index: int) -> Any:
+        batch = self.source[index]
+        return self.function(*batch) if isinstance(batch, tuple) else self.function(batch)
+
+    def __getattr__(self, name: str) -> Any:  # class_names, file_paths... of the source
+        if name == "source":
+            raise AttributeError(name)
+        return getattr(self.source, name)
+
+    def on_epoch_begin(self) -> None:
+        self.source.on_epoch_begin()
+
+    def on_epoch_end(self) -> None:
+        self.source.on_epoch_end()
+
 
 Sequence = PyDataset  # the Keras 2 name
 
