@@ -8,6 +8,9 @@
 from tensorgrad.layers.activations import (
     LeakyReLU,
 )
+from tensorgrad.layers.attention import (
+    MultiHeadAttention,
+)
 from tensorgrad.layers.base import (
     Layer,
     deserialize,
@@ -138,6 +141,7 @@ __all__ = [
     "MaxPooling2D",
     "Maximum",
     "Minimum",
+    "MultiHeadAttention",
     "Multiply",
     "Normalization",
     "RandomContrast",
