@@ -509,9 +509,26 @@ def _custom_value(key: str, value: Any, custom: Mapping[str, Any]) -> Any:
         if isinstance(cls, type) and custom_roles.fits(role, cls):
             return cls.from_config(dict(value.get("config") or {}))
         return value
+    if role in ("regularizer", "constraint") and isinstance(value, str) and value not in custom:
+        _known_or_custom(role, key, value)
     if not isinstance(value, str) or value not in custom:
         return value
     return custom[value] if custom_roles.fits(role, custom[value]) else value
+
+
+def _known_or_custom(role: str, key: str, name: str) -> None:
+    """A regularizer or constraint saved by name is the library's or yours: say how to give
+    yours when the name is not the library's."""
+    from tensorgrad import constraints, regularizers
+
+    module = regularizers if role == "regularizer" else constraints
+    try:
+        module.get(name)
+    except ValueError:
+        raise ValueError(
+            f"the {key} {name!r} is not a known {role}; if it is your function or class, pass "
+            f"it with custom_objects={{{name!r}: {name}}}"
+        ) from None
 
 
 def _compile_config(model: Model) -> dict[str, Any] | None:
