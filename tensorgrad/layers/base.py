@@ -49,6 +49,21 @@ class _CallState(threading.local):
 
 _call_state = _CallState()
 
+_extra_losses_made = False
+"""Whether any weight with a regularizer or any add_loss was ever made in this process: until
+then every `losses` list is empty, and training skips looking for one (a walk over every
+sublayer and weight at each step)."""
+
+
+def extra_losses_possible() -> bool:
+    """False while no layer can have a non-empty `losses` (no regularizer, no add_loss yet)."""
+    return _extra_losses_made
+
+
+def _note_extra_losses() -> None:
+    global _extra_losses_made
+    _extra_losses_made = True
+
 
 def unique_name(base: str) -> str:
     """`base`, then `base_1`, `base_2`... as Keras numbers layers ("dense", "dense_1")."""
@@ -269,6 +284,8 @@ class Layer:
             raise TypeError(f"add_weight: unexpected keyword argument {sorted(unknown)[0]!r}")
         regularizer = regularizers.get(regularizer)
         constraint = constraints.get(constraint)
+        if regularizer is not None:
+            _note_extra_losses()
         if given["shape"] is None:
             raise TypeError(f'add_weight: layer "{self.name}" must give the shape= of the weight')
         shape, name = tuple(given["shape"]), given["name"]
@@ -471,7 +488,8 @@ class Layer:
                     "`add_loss()` can only be called from inside `build()` or `call()`, on a "
                     f"tensor input. Received invalid value: {item!r}"
                 )
-        if not _call_state.paused:
+        if not _call_state.paused and items:
+            _note_extra_losses()
             self._losses.extend(items)
 
     def _add_activity_losses(self, outputs: Any) -> None:

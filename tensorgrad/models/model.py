@@ -29,7 +29,7 @@ from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import default_float
 from tensorgrad.engine.ops import elementwise, reduce
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers.base import Layer, losses_paused
+from tensorgrad.layers.base import Layer, extra_losses_possible, losses_paused
 from tensorgrad.layers.input_spec import InputSpec
 from tensorgrad.layers.symbolic import is_shape
 from tensorgrad.models import data
@@ -275,7 +275,7 @@ class Model(DataPreparation, GeneratorMethods, Layer):
         if sw is not None and not isinstance(sw, list):
             sw = [sw] * len(names)
         total, values = self.compiled_loss(y_list, pred_list, sw)
-        for extra in self.losses:
+        for extra in self.losses if extra_losses_possible() else ():
             if extra.data.dtype.kind != "f":
                 extra = elementwise.cast(extra, default_float())
             total = elementwise.add(total, reduce.sum(extra))
