@@ -319,6 +319,9 @@ class Conv2D(Conv):
         dilation_rate: an int or a pair: the spacing of the kernel's taps.
         groups: split the input channels into groups convolved separately.
         activation, use_bias, kernel_initializer, bias_initializer: as in Dense.
+        kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
+        bias_constraint: as in Dense (DepthwiseConv2D and SeparableConv2D name theirs
+        depthwise_ and pointwise_, as Keras does).
 
     Input (batch, height, width, channels) gives (batch, new_height, new_width, filters).
     """

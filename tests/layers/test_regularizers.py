@@ -150,7 +150,7 @@ def test_keras_docstring_example():
 
 
 def _keras_dense(k, **kwargs):
-    layer = k.layers.Dense(3, **kwargs)
+    layer = k.layers.Dense(3, dtype="float64", **kwargs)
     layer.build((None, 4))
     return layer
 

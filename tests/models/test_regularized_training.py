@@ -15,6 +15,8 @@ from tests.layers.keras_reference import keras
 RNG = np.random.default_rng(11)
 X = RNG.normal(size=(40, 8))
 Y = X @ RNG.normal(size=(8, 1)) + 0.1 * RNG.normal(size=(40, 1))
+# Keras layers are given their dtype: its default policy, once made, ignores set_floatx
+F64, F32 = "float64", "float32"
 
 
 @pytest.fixture
@@ -84,8 +86,10 @@ def test_l2_kernel_regularizer_trains_as_in_keras(float64):
 
     def make(lib):
         return [
-            lib.layers.Dense(16, activation="relu", kernel_regularizer=lib.regularizers.l2(0.002)),
-            lib.layers.Dense(1),
+            lib.layers.Dense(
+                16, activation="relu", kernel_regularizer=lib.regularizers.l2(0.002), dtype=F64
+            ),
+            lib.layers.Dense(1, dtype=F64),
         ]
 
     ours, theirs = _pair(k, make, lambda lib: lib.optimizers.SGD(learning_rate=0.01))
@@ -117,12 +121,14 @@ def test_every_kind_of_penalty_and_constraint_trains_as_in_keras(float64):
                 activity_regularizer=r.L2(0.5),
                 kernel_constraint=c.MaxNorm(0.5, axis=0),
                 bias_constraint=c.NonNeg(),
+                dtype=F64,
             ),
             lib.layers.Dense(
                 1,
                 kernel_regularizer=r.OrthogonalRegularizer(0.5, mode="rows"),
                 kernel_constraint=c.MinMaxNorm(0.25, 0.75, rate=0.5),
                 bias_constraint=c.UnitNorm(axis=0),
+                dtype=F64,
             ),
         ]
 
@@ -143,9 +149,9 @@ def test_the_book_example_in_float32_agrees_with_keras():
         def make(lib):
             l2 = lib.regularizers.l2(0.002)
             return [
-                lib.layers.Dense(16, activation="relu", kernel_regularizer=l2),
-                lib.layers.Dense(16, activation="relu", kernel_regularizer=l2),
-                lib.layers.Dense(1, activation="sigmoid"),
+                lib.layers.Dense(16, activation="relu", kernel_regularizer=l2, dtype=F32),
+                lib.layers.Dense(16, activation="relu", kernel_regularizer=l2, dtype=F32),
+                lib.layers.Dense(1, activation="sigmoid", dtype=F32),
             ]
 
         labels = (Y > 0).astype("float32")
@@ -192,7 +198,7 @@ def test_constraint_applies_after_a_direct_optimizer_update_as_in_keras(float64)
         (constraints.UnitNorm(axis=[0, 1]), k.constraints.UnitNorm(axis=[0, 1])),
         (constraints.NonNeg(), k.constraints.NonNeg()),
     ]:
-        theirs_layer = k.layers.Layer()
+        theirs_layer = k.layers.Layer(dtype=F64)
         variable = theirs_layer.add_weight(shape=(5, 3), constraint=theirs_c)
         variable.assign(w0)
         k.optimizers.SGD(0.1).apply([torch.tensor(g)], [variable])
