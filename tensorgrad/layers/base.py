@@ -14,6 +14,7 @@ penalties of the weights' regularizers. `layer.losses` lists them; the outermost
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import difflib
 import functools
@@ -505,17 +506,19 @@ class Layer:
             self.add_loss(loss)
 
     def _all_sublayers(self) -> list[Layer]:
-        """Every layer inside this one, at any depth, each once."""
+        """Every layer inside this one, at any depth, each once, in Keras' `_flatten_layers`
+        order (which sets the order of `losses`): the direct sublayers in turn, each
+        followed by its own sublayers, those visited last first."""
         found: list[Layer] = []
-        stack = self._sublayers()[::-1]
+        queue = collections.deque(self._sublayers())
         seen = {id(self)}
-        while stack:
-            layer = stack.pop()
+        while queue:
+            layer = queue.popleft()
             if id(layer) in seen:
                 continue
             seen.add(id(layer))
             found.append(layer)
-            stack.extend(layer._sublayers()[::-1])
+            queue.extendleft(layer._sublayers())
         return found
 
     def _clear_losses(self) -> None:
