@@ -2,7 +2,8 @@
 
 `import tensorgrad as keras` gives Keras' namespace: `keras.Input`, `keras.Model`,
 `keras.Sequential`, `keras.layers`, `keras.optimizers`, `keras.losses`, `keras.metrics`,
-`keras.callbacks`, `keras.datasets`, `keras.utils`, `keras.ops`, `keras.saving`...
+`keras.callbacks`, `keras.datasets`, `keras.utils`, `keras.ops`, `keras.saving`,
+`keras.regularizers`, `keras.constraints`...
 
 >>> import tensorgrad as tg
 >>> w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -16,6 +17,7 @@ from tensorgrad import (
     _runtime,  # first: it configures BLAS before NumPy loads it
     activations,
     callbacks,
+    constraints,
     datasets,
     distribute,
     initializers,
@@ -25,6 +27,7 @@ from tensorgrad import (
     models,
     ops,
     optimizers,
+    regularizers,
     saving,
     utils,
 )

@@ -81,3 +81,11 @@ def test_convnet_listing_runs(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     out = capsys.readouterr().out
     assert "Total params: 93,322" in out
     assert "94/94 [==============================]" in out  # ceil(6000 / 64) steps
+
+
+def test_regularization_example_runs(capsys) -> None:
+    block = next(b for b in python_blocks() if "kernel_regularizer=regularizers.l2(0.002)" in b)
+    namespace: dict = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    assert capsys.readouterr().out.strip().startswith("3")
+    assert len(namespace["history"].history["loss"]) == 2

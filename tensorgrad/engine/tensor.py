@@ -34,9 +34,11 @@ class Tensor:
         "_ctx",
         "_keras_mask",
         "_logits",
+        "constraint",  # set on layer weights by add_weight (None or a constraint)
         "data",
         "grad",
         "name",
+        "regularizer",  # set on layer weights by add_weight (None or a regularizer)
         "requires_grad",
     )
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__

@@ -5,19 +5,27 @@ A layer owns weights (tensors updated in place by optimizers), creates them lazi
 given to a model), and computes its output in `call`. `__call__` converts arrays, builds
 when needed, checks the input against what the layer was built for, then runs `call`.
 A layer is described by `get_config()` and made again by `from_config(config)`.
+
+Losses beyond the compiled one, as Keras 3 keeps them: `add_loss(tensor)` inside `call`,
+the `activity_regularizer` penalty of each output (divided by the batch size), and the
+penalties of the weights' regularizers. `layer.losses` lists them; the outermost call
+(a model's, during fit) clears those of the previous call first.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import difflib
 import functools
 import inspect
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from tensorgrad import initializers
+from tensorgrad import constraints, initializers, regularizers
 from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import as_array, default_float
 from tensorgrad.engine.tensor import Tensor
@@ -30,6 +38,32 @@ LAYER_CLASSES: dict[str, type[Layer]] = {}
 """Every Layer subclass by class name, for `deserialize` (filled as classes are defined)."""
 
 _name_counts: dict[str, int] = {}
+
+
+class _CallState(threading.local):
+    """The layer whose call is outermost now (it owns the clearing of losses), and whether
+    losses are being recorded (not while a shape is probed with zeros)."""
+
+    entry: Layer | None = None
+    paused: int = 0
+
+
+_call_state = _CallState()
+
+_extra_losses_made = False
+"""Whether any weight with a regularizer or any add_loss was ever made in this process: until
+then every `losses` list is empty, and training skips looking for one (a walk over every
+sublayer and weight at each step)."""
+
+
+def extra_losses_possible() -> bool:
+    """False while no layer can have a non-empty `losses` (no regularizer, no add_loss yet)."""
+    return _extra_losses_made
+
+
+def _note_extra_losses() -> None:
+    global _extra_losses_made
+    _extra_losses_made = True
 
 
 def unique_name(base: str) -> str:
@@ -86,6 +120,8 @@ class Layer:
             model build its weights (and print a summary) before seeing data.
         batch_input_shape: the same with the batch axis first, e.g. (None, 784).
         input_dim: shorthand for input_shape=(input_dim,).
+        activity_regularizer: a regularizer (or its name) applied to each output of the
+            layer; its penalty, divided by the batch size, goes to `losses`.
 
     Raises:
         TypeError: an unknown keyword argument (with the closest known name).
@@ -125,6 +161,7 @@ class Layer:
         input_shape: Sequence[int] | None = None,
         batch_input_shape: Sequence[Any] | None = None,
         input_dim: int | None = None,
+        activity_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         if kwargs:
@@ -142,6 +179,8 @@ class Layer:
         self._build_input_shape: tuple[Any, ...] | None = None
         self._build_output_shape: Any = None
         self._inbound_nodes: list[symbolic.Node] = []
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._losses: list[Tensor] = []
 
     def _unknown_argument(self, key: str) -> TypeError:
         known = [
@@ -215,6 +254,8 @@ class Layer:
         dtype: Any = None,
         trainable: bool = True,
         name: str | None = None,
+        regularizer: Any = None,
+        constraint: Any = None,
         **kwargs: Any,
     ) -> Tensor:
         """Create a weight tensor of `shape`, filled by `initializer`, owned by this layer.
@@ -223,7 +264,10 @@ class Layer:
         name=...)` (the name is optional), and Keras 2's positional `add_weight(name, shape,
         initializer, trainable, dtype)` are both accepted. The initializer defaults to
         "glorot_uniform". Trainable weights require a gradient; optimizers update their
-        `.data` in place.
+        `.data` in place. `regularizer` (a name such as "l2", or a regularizer) adds its
+        penalty of the weight to `losses` while the weight is trainable; `constraint` (a
+        name such as "non_neg", or a constraint) projects the weight after every optimizer
+        update. Both are kept on the weight, as `weight.regularizer` / `weight.constraint`.
 
         Raises:
             TypeError: no shape, or an argument Keras' add_weight does not take.
@@ -238,12 +282,13 @@ class Layer:
                 trainable = value
             elif given[key] is None:
                 given[key] = value
-        unknown = set(kwargs) - {"regularizer", "constraint", "autocast", "aggregation"}
+        unknown = set(kwargs) - {"autocast", "aggregation", "overwrite_with_gradient"}
         if unknown:
             raise TypeError(f"add_weight: unexpected keyword argument {sorted(unknown)[0]!r}")
-        for key in ("regularizer", "constraint"):
-            if kwargs.get(key) is not None:
-                raise TypeError(f"add_weight: {key}= is not supported yet; leave it None")
+        regularizer = regularizers.get(regularizer)
+        constraint = constraints.get(constraint)
+        if regularizer is not None:
+            _note_extra_losses()
         if given["shape"] is None:
             raise TypeError(f'add_weight: layer "{self.name}" must give the shape= of the weight')
         shape, name = tuple(given["shape"]), given["name"]
@@ -256,6 +301,8 @@ class Layer:
         values = initializers.get(given["initializer"] or "glorot_uniform")(shape, dtype=dtype)
         weight = Tensor(values, requires_grad=trainable and self._trainable, dtype=dtype)
         weight.name = f"{self.name}/{name}"
+        weight.regularizer = regularizer
+        weight.constraint = constraint
         (self._trainable_weights if trainable else self._non_trainable_weights).append(weight)
         return weight
 
@@ -423,10 +470,90 @@ class Layer:
             kwargs["training"] = self._training_if_unset if training is None else bool(training)
         if self._call_takes_mask and "mask" not in given:
             kwargs["mask"] = mask
-        outputs = self.call(x, *args, **kwargs)
+        state = _call_state
+        if state.entry is not None or state.paused:
+            outputs = self.call(x, *args, **kwargs)
+        else:  # the outermost call: the losses of the previous one go, as in Keras
+            self._clear_losses()
+            state.entry = self
+            try:
+                outputs = self.call(x, *args, **kwargs)
+            finally:
+                state.entry = None
+        if self.activity_regularizer is not None and not state.paused:
+            self._add_activity_losses(outputs)
         if mask is not None or self._makes_masks:
             _set_masks(outputs, self.compute_mask(x, mask), x)
         return outputs
+
+    # ----- losses -----
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar loss tensor (or a list of them) to `losses`, usually inside `call`.
+
+        fit adds the sum of `model.losses` to the compiled loss, so its gradient trains
+        the weights it depends on. The next outermost call clears them.
+
+        Raises:
+            ValueError: a value that is not a tensor (Keras' rule: compute the loss with
+                tensor operations, inside `call`).
+        """
+        items = nest.flatten(loss)
+        for item in items:
+            if not isinstance(item, Tensor):
+                raise ValueError(
+                    "`add_loss()` can only be called from inside `build()` or `call()`, on a "
+                    f"tensor input. Received invalid value: {item!r}"
+                )
+        if not _call_state.paused and items:
+            _note_extra_losses()
+            self._losses.extend(items)
+
+    def _add_activity_losses(self, outputs: Any) -> None:
+        """The activity penalty of each output tensor, divided by its batch size (Keras 3:
+        the weighting against weight penalties then does not depend on the batch size)."""
+        for output in nest.flatten(outputs):
+            if not isinstance(output, Tensor):
+                continue
+            loss = self.activity_regularizer(output)
+            if output.data.ndim > 0:
+                batch = output.data.shape[0]
+                loss = loss / batch if batch else loss * 0.0  # Keras' divide_no_nan
+            self.add_loss(loss)
+
+    def _all_sublayers(self) -> list[Layer]:
+        """Every layer inside this one, at any depth, each once, in Keras' `_flatten_layers`
+        order (which sets the order of `losses`): the direct sublayers in turn, each
+        followed by its own sublayers, those visited last first."""
+        found: list[Layer] = []
+        queue = collections.deque(self._sublayers())
+        seen = {id(self)}
+        while queue:
+            layer = queue.popleft()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            found.append(layer)
+            queue.extendleft(layer._sublayers())
+        return found
+
+    def _clear_losses(self) -> None:
+        self._losses.clear()
+        for layer in self._all_sublayers():
+            layer._losses.clear()
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """The extra scalar losses: those of `add_loss` and activity regularizers from the
+        last call (this layer's, then its sublayers'), then the penalty of each trainable
+        weight that has a regularizer, computed from the weight's current value."""
+        losses = list(self._losses)
+        for layer in self._all_sublayers():
+            losses.extend(layer._losses)
+        for weight in self.trainable_weights:
+            regularizer = getattr(weight, "regularizer", None)
+            if regularizer is not None:
+                losses.append(regularizer(weight))
+        return losses
 
     def call(self, inputs: Any) -> Any:
         """The computation: subclasses define it (`training=` is passed if it is a parameter)."""
@@ -491,7 +618,7 @@ class Layer:
                 return np.zeros(dims, dtype=self._dtype or default_float())
 
             sample = nest.map_structure(zeros, _shapes_as_leaves(input_shape))
-            with grad_mode.no_grad():
+            with grad_mode.no_grad(), losses_paused():
                 out = self(sample)
             return [t.shape for t in nest.flatten(out)], out
 
@@ -527,6 +654,8 @@ class Layer:
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments that make this layer again (JSON-friendly)."""
         config: dict[str, Any] = {"name": self.name, "trainable": self.trainable}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._dtype is not None:
             config["dtype"] = self._dtype.name
         if self._batch_input_shape is not None:
@@ -540,6 +669,16 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+@contextlib.contextmanager
+def losses_paused() -> Iterator[None]:
+    """Run layers without recording or clearing losses (calls on zeros to find shapes)."""
+    _call_state.paused += 1
+    try:
+        yield
+    finally:
+        _call_state.paused -= 1
 
 
 def _to_tensor(inputs: Any) -> Tensor:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import activations, initializers
+from tensorgrad import activations, constraints, initializers, regularizers
 from tensorgrad.engine.ops import conv as conv_ops
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
@@ -87,9 +87,12 @@ class BaseConv(Layer):
         activation: Any = None,
         use_bias: bool = True,
         bias_initializer: Any = "zeros",
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         layer = type(self).__name__
         check_data_format(layer, data_format)
         self.data_format = "channels_last"
@@ -108,7 +111,18 @@ class BaseConv(Layer):
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.bias: Tensor | None = None
+
+    def _add_bias(self, size: int) -> None:
+        self.bias = self.add_weight(
+            "bias",
+            (size,),
+            self.bias_initializer,
+            regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint,
+        )
 
     def _check_input(self, input_shape: tuple[Any, ...]) -> None:
         """A clear error for an input of the wrong rank or too small for the window."""
@@ -164,6 +178,9 @@ class BaseConv(Layer):
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 
@@ -189,6 +206,11 @@ class Conv(BaseConv):
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
         bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -200,8 +222,13 @@ class Conv(BaseConv):
             activation,
             use_bias,
             bias_initializer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            bias_constraint=bias_constraint,
             **kwargs,
         )
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
         layer = type(self).__name__
         self.filters = _filters(layer, filters)
         if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
@@ -223,9 +250,15 @@ class Conv(BaseConv):
                 f"which groups={self.groups} does not divide (input shape {input_shape})"
             )
         shape = (*self.kernel_size, channels // self.groups, self.filters)
-        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer)
+        self.kernel = self.add_weight(
+            "kernel",
+            shape,
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer)
+            self._add_bias(self.filters)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
 
     def call(self, inputs: Tensor) -> Tensor:
@@ -268,6 +301,8 @@ class Conv(BaseConv):
             "filters": self.filters,
             "groups": self.groups,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
 
@@ -284,6 +319,9 @@ class Conv2D(Conv):
         dilation_rate: an int or a pair: the spacing of the kernel's taps.
         groups: split the input channels into groups convolved separately.
         activation, use_bias, kernel_initializer, bias_initializer: as in Dense.
+        kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
+        bias_constraint: as in Dense (DepthwiseConv2D and SeparableConv2D name theirs
+        depthwise_ and pointwise_, as Keras does).
 
     Input (batch, height, width, channels) gives (batch, new_height, new_width, filters).
     """
@@ -318,6 +356,11 @@ class Conv2DTranspose(BaseConv):
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
         bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -329,8 +372,13 @@ class Conv2DTranspose(BaseConv):
             activation,
             use_bias,
             bias_initializer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            bias_constraint=bias_constraint,
             **kwargs,
         )
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
         layer = type(self).__name__
         self.filters = _filters(layer, filters)
         self.output_padding = None
@@ -353,9 +401,15 @@ class Conv2DTranspose(BaseConv):
             )
         channels = input_shape[-1]
         shape = (*self.kernel_size, self.filters, channels)
-        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer)
+        self.kernel = self.add_weight(
+            "kernel",
+            shape,
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer)
+            self._add_bias(self.filters)
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs: Tensor) -> Tensor:
@@ -388,6 +442,8 @@ class Conv2DTranspose(BaseConv):
             "filters": self.filters,
             "output_padding": None if self.output_padding is None else list(self.output_padding),
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
 
@@ -410,6 +466,11 @@ class DepthwiseConv2D(BaseConv):
         use_bias: bool = True,
         depthwise_initializer: Any = "glorot_uniform",
         bias_initializer: Any = "zeros",
+        depthwise_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        depthwise_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -421,21 +482,30 @@ class DepthwiseConv2D(BaseConv):
             activation,
             use_bias,
             bias_initializer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            bias_constraint=bias_constraint,
             **kwargs,
         )
         self.depth_multiplier = _multiplier(type(self).__name__, depth_multiplier)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.kernel: Tensor | None = None
 
     def build(self, input_shape: tuple[Any, ...]) -> None:
         self._check_input(input_shape)
         channels = input_shape[-1]
         shape = (*self.kernel_size, channels, self.depth_multiplier)
-        self.kernel = self.add_weight("kernel", shape, self.depthwise_initializer)
+        self.kernel = self.add_weight(
+            "kernel",
+            shape,
+            self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+        )
         if self.use_bias:
-            self.bias = self.add_weight(
-                "bias", (channels * self.depth_multiplier,), self.bias_initializer
-            )
+            self._add_bias(channels * self.depth_multiplier)
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs: Tensor) -> Tensor:
@@ -452,6 +522,8 @@ class DepthwiseConv2D(BaseConv):
             **super().get_config(),
             "depth_multiplier": self.depth_multiplier,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
         }
 
 
@@ -482,6 +554,13 @@ class SeparableConv2D(BaseConv):
         depthwise_initializer: Any = "glorot_uniform",
         pointwise_initializer: Any = "glorot_uniform",
         bias_initializer: Any = "zeros",
+        depthwise_regularizer: Any = None,
+        pointwise_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        depthwise_constraint: Any = None,
+        pointwise_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -493,8 +572,15 @@ class SeparableConv2D(BaseConv):
             activation,
             use_bias,
             bias_initializer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            bias_constraint=bias_constraint,
             **kwargs,
         )
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
         layer = type(self).__name__
         self.filters = _filters(layer, filters)
         self.depth_multiplier = _multiplier(layer, depth_multiplier)
@@ -511,12 +597,18 @@ class SeparableConv2D(BaseConv):
             "depthwise_kernel",
             (*self.kernel_size, channels, self.depth_multiplier),
             self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
         )
         self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", (1, 1, depth, self.filters), self.pointwise_initializer
+            "pointwise_kernel",
+            (1, 1, depth, self.filters),
+            self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint,
         )
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer)
+            self._add_bias(self.filters)
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs: Tensor) -> Tensor:
@@ -533,4 +625,8 @@ class SeparableConv2D(BaseConv):
             "depth_multiplier": self.depth_multiplier,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         }

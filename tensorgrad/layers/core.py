@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import activations, initializers
+from tensorgrad import activations, constraints, initializers, regularizers
 from tensorgrad.engine import random
 from tensorgrad.engine.ops import linalg
 from tensorgrad.engine.ops import shape as shape_ops
@@ -33,6 +33,11 @@ class Dense(Layer):
         use_bias: whether to add a bias vector.
         kernel_initializer: initializer of the (input_dim, units) kernel.
         bias_initializer: initializer of the (units,) bias.
+        kernel_regularizer, bias_regularizer: penalties of the weights added to the loss
+            (e.g. `regularizers.l2(0.002)`).
+        activity_regularizer: penalty of the output, divided by the batch size.
+        kernel_constraint, bias_constraint: projections applied after each update
+            (e.g. `constraints.MaxNorm(3)`).
         **kwargs: Layer arguments: name, trainable, dtype, input_shape, input_dim.
 
     Input of shape (batch, ..., input_dim) gives output (batch, ..., units).
@@ -51,9 +56,14 @@ class Dense(Layer):
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
         bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units = int(units)
@@ -61,6 +71,10 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel: Tensor | None = None
         self.bias: Tensor | None = None
 
@@ -71,9 +85,21 @@ class Dense(Layer):
                 f"a known number of features, got input shape {input_shape}"
             )
         input_dim = input_shape[-1]
-        self.kernel = self.add_weight("kernel", (input_dim, self.units), self.kernel_initializer)
+        self.kernel = self.add_weight(
+            "kernel",
+            (input_dim, self.units),
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer)
+            self.bias = self.add_weight(
+                "bias",
+                (self.units,),
+                self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: Tensor) -> Tensor:
@@ -90,6 +116,10 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import initializers
+from tensorgrad import constraints, initializers, regularizers
 from tensorgrad.engine.ops.embedding import embedding_lookup
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
@@ -31,6 +31,8 @@ class Embedding(Layer):
             layers after it (RNNs skip those steps). Id 0 is then reserved, so input_dim
             must be the vocabulary size plus 1.
         input_length: the sequence length (Keras 2's argument): sets input_shape.
+        embeddings_regularizer, activity_regularizer, embeddings_constraint: as in Dense,
+            for the embeddings matrix and the output.
 
     Inputs are integer arrays of any shape (batch, ...); the output adds an axis of
     output_dim. Only the rows used by a batch receive a gradient.
@@ -47,18 +49,23 @@ class Embedding(Layer):
         input_dim: int,
         output_dim: int,
         embeddings_initializer: Any = "uniform",
+        embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
         mask_zero: bool = False,
         input_length: int | None = None,
+        activity_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         if input_length is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"Embedding: {name} must be a positive integer, got {value!r}")
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.input_length = input_length
         self.supports_masking = self.mask_zero
@@ -66,7 +73,11 @@ class Embedding(Layer):
 
     def build(self, input_shape: Sequence[Any] | None = None) -> None:
         self.embeddings = self.add_weight(
-            "embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer
+            "embeddings",
+            (self.input_dim, self.output_dim),
+            self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
         )
 
     def call(self, inputs: Tensor) -> Tensor:
@@ -106,5 +117,8 @@ class Embedding(Layer):
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import initializers
+from tensorgrad import constraints, initializers, regularizers
 from tensorgrad.engine.ops import normalization as norm_ops
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
@@ -39,6 +39,8 @@ class BatchNormalization(Layer):
         scale: learn a scale gamma.
         beta_initializer, gamma_initializer, moving_mean_initializer,
         moving_variance_initializer: initializers of the four weights.
+        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as in
+            Dense, for the two trainable weights.
 
     Weights, in Keras' order: gamma, beta (trainable), moving_mean, moving_variance (not
     trainable; saved and restored with the model).
@@ -55,6 +57,10 @@ class BatchNormalization(Layer):
         gamma_initializer: Any = "ones",
         moving_mean_initializer: Any = "zeros",
         moving_variance_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -76,6 +82,10 @@ class BatchNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma: Tensor | None = None
         self.beta: Tensor | None = None
         self.supports_masking = True
@@ -98,9 +108,21 @@ class BatchNormalization(Layer):
                 f"a known size, got input shape {input_shape}"
             )
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer)
+            self.gamma = self.add_weight(
+                "gamma",
+                shape,
+                self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
         if self.center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer)
+            self.beta = self.add_weight(
+                "beta",
+                shape,
+                self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
         self.moving_mean = self.add_weight(
             "moving_mean", shape, self.moving_mean_initializer, trainable=False
         )
@@ -144,4 +166,8 @@ class BatchNormalization(Layer):
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }

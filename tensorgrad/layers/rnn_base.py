@@ -13,7 +13,10 @@ through time. The options are Keras 3's (keras/src/layers/rnn/rnn.py):
 - a mask (batch, timesteps) of bool, False for padding: masked steps carry the states
   forward and repeat the previous output (zeros before the first real step);
 - `dropout` / `recurrent_dropout`: variational, one mask per batch reused at every
-  step, in training only; with `recurrent_dropout` every gate has its own masks.
+  step, in training only; with `recurrent_dropout` every gate has its own masks;
+- `kernel_regularizer`, `recurrent_regularizer`, `bias_regularizer`,
+  `activity_regularizer` and the `kernel_`, `recurrent_` and `bias_constraint`s, as
+  Dense has them (the activity penalty applies to each returned tensor).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import activations, initializers
+from tensorgrad import activations, constraints, initializers, regularizers
 from tensorgrad.engine import random
 from tensorgrad.engine.backend import as_array
 from tensorgrad.engine.ops import elementwise
@@ -66,6 +69,13 @@ class BaseRNN(Layer):
         kernel_initializer: Any = "glorot_uniform",
         recurrent_initializer: Any = "orthogonal",
         bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        recurrent_constraint: Any = None,
+        bias_constraint: Any = None,
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
         return_sequences: bool = False,
@@ -77,7 +87,7 @@ class BaseRNN(Layer):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         label = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"{label}: units must be a positive integer, got {units!r}")
@@ -88,6 +98,12 @@ class BaseRNN(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = _rate(label, "dropout", dropout)
         self.recurrent_dropout = _rate(label, "recurrent_dropout", recurrent_dropout)
         self.return_sequences = bool(return_sequences)
@@ -114,12 +130,28 @@ class BaseRNN(Layer):
         check_sequence_shape(self, input_shape)
         features = input_shape[-1]
         width = self.gates * self.units
-        self.kernel = self.add_weight("kernel", (features, width), self.kernel_initializer)
+        self.kernel = self.add_weight(
+            "kernel",
+            (features, width),
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", (self.units, width), self.recurrent_initializer
+            "recurrent_kernel",
+            (self.units, width),
+            self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
         )
         if self.use_bias:
-            self.bias = self.add_weight("bias", self.bias_shape(), self.bias_initializer)
+            self.bias = self.add_weight(
+                "bias",
+                self.bias_shape(),
+                self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
             self.init_bias(self.bias)
         self.input_spec = InputSpec(ndim=3, axes={-1: features})
 
@@ -250,6 +282,13 @@ class BaseRNN(Layer):
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "return_sequences": self.return_sequences,

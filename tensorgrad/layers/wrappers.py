@@ -201,7 +201,13 @@ class TimeDistributed(Layer):
         self._check(inputs.data.shape)
         batch, steps = inputs.data.shape[:2]
         folded = shape_ops.reshape(inputs, (batch * steps,) + inputs.data.shape[2:])
-        out = self.layer(folded, training=training)
+        # Keras runs the inner layer's call step by step, so the inner layer's activity
+        # regularizer never applies (the wrapper's own does); add_loss in its call does.
+        regularizer, self.layer.activity_regularizer = self.layer.activity_regularizer, None
+        try:
+            out = self.layer(folded, training=training)
+        finally:
+            self.layer.activity_regularizer = regularizer
         return shape_ops.reshape(out, (batch, steps) + out.data.shape[1:])
 
     def compute_output_shape(self, input_shape: Sequence[Any]) -> tuple[Any, ...]:

@@ -27,8 +27,9 @@ from tensorgrad import optimizers as optimizers_module
 from tensorgrad.callbacks import Callback, CallbackList, History
 from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import default_float
+from tensorgrad.engine.ops import elementwise, reduce
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers.base import Layer
+from tensorgrad.layers.base import Layer, extra_losses_possible, losses_paused
 from tensorgrad.layers.input_spec import InputSpec
 from tensorgrad.layers.symbolic import is_shape
 from tensorgrad.models import data
@@ -99,7 +100,7 @@ class Model(DataPreparation, GeneratorMethods, Layer):
             sample = {k: zeros(v) for k, v in input_shape.items()}
         else:
             sample = [zeros(s) for s in input_shape]
-        with grad_mode.no_grad():
+        with grad_mode.no_grad(), losses_paused():
             if self._call_takes_training:
                 self.call(sample, training=False)
             else:
@@ -257,9 +258,12 @@ class Model(DataPreparation, GeneratorMethods, Layer):
     def compute_loss(
         self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None
     ) -> Tensor:
-        """The total loss of a batch (weighted over the outputs), a scalar tensor.
+        """The total loss of a batch, a scalar tensor: the compiled loss (weighted over the
+        outputs) plus the sum of each of `self.losses` (add_loss, activity and weight
+        regularizers), as Keras 3's `compute_loss`; the logged "loss" is this total.
 
-        Also records each output's own loss for the logs of a model with several outputs.
+        Also records each output's own loss (without the extra losses) for the logs of a
+        model with several outputs.
         """
         names = self.compiled_loss.names or [self.name]
         y_list = self._targets_list(y, "compute_loss", names)
@@ -273,6 +277,10 @@ class Model(DataPreparation, GeneratorMethods, Layer):
         if sw is not None and not isinstance(sw, list):
             sw = [sw] * len(names)
         total, values = self.compiled_loss(y_list, pred_list, sw)
+        for extra in self.losses if extra_losses_possible() else ():
+            if extra.data.dtype.kind != "f":
+                extra = elementwise.cast(extra, default_float())
+            total = elementwise.add(total, reduce.sum(extra))
         if self._output_loss_trackers:
             batch = len(pred_list[0].data)
             trackers = iter(self._output_loss_trackers)

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad import constraints
+from tensorgrad.engine import grad_mode
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.optimizers import blocks
 from tensorgrad.utils import interrupts
@@ -116,7 +118,8 @@ class Optimizer:
     # ----- applying updates -----
     def apply_gradients(self, grads_and_vars: Iterable[tuple[np.ndarray | None, Tensor]]) -> None:
         """Update each variable in place from its gradient; variables whose gradient is None
-        are skipped. Counts as one step (`iterations` grows by one).
+        are skipped. Counts as one step (`iterations` grows by one). A variable with a
+        `constraint` (a layer weight made with one) is then replaced by its projection.
 
         The step is whole or not at all: every gradient is checked before anything changes,
         and a Ctrl-C during the update is raised once weights, slots and `iterations` all
@@ -158,6 +161,11 @@ class Optimizer:
                 self.update_step(grad, data, slots)
         if large:
             blocks.run_split(self.update_step, large)
+        constrained = [v for _, v in pairs if getattr(v, "constraint", None) is not None]
+        if constrained:  # after the update, as Keras' optimizer.apply
+            with grad_mode.no_grad():
+                for variable in constrained:
+                    constraints.apply(variable)
         self.iterations += 1
 
     def apply(self, grads: Iterable[np.ndarray | None], variables: Iterable[Tensor]) -> None:

@@ -155,6 +155,10 @@ def _check_model(spec: Any, archive: ArchiveReader, custom: dict[str, Any], wher
             role = custom_roles.role_of_key(key)
             if role is not None and isinstance(value, str):
                 _check_custom(value, role, archive, custom, at + ("config", key))
+            elif role in ("regularizer", "constraint") and isinstance(value, dict):
+                name = value.get("class_name")
+                where = at + ("config", key, "class_name")
+                _check_custom(name, role, archive, custom, where)
 
 
 def _check_shapes(config: Mapping[str, Any], archive: ArchiveReader, where: Path) -> None:

@@ -26,6 +26,8 @@ ROLES = {
     "loss_class": "a Loss subclass",
     "metric_class": "a Metric subclass",
     "initializer": "an Initializer subclass or instance",
+    "regularizer": "a Regularizer subclass or instance, or a function of one tensor",
+    "constraint": "a Constraint subclass or instance, or a function of one tensor",
     "activation": "a function of one tensor",
     "loss_function": "a function of (y_true, y_pred)",
     "metric_function": "a function of (y_true, y_pred)",
@@ -33,7 +35,7 @@ ROLES = {
 
 
 def _bases() -> dict[str, type]:
-    from tensorgrad import initializers, losses, metrics
+    from tensorgrad import constraints, initializers, losses, metrics, regularizers
     from tensorgrad.layers.base import Layer
     from tensorgrad.optimizers.base import Optimizer
 
@@ -44,6 +46,8 @@ def _bases() -> dict[str, type]:
         "loss_class": losses.Loss,
         "metric_class": metrics.Metric,
         "initializer": initializers.Initializer,
+        "regularizer": regularizers.Regularizer,
+        "constraint": constraints.Constraint,
     }
 
 
@@ -54,6 +58,8 @@ def fits(role: str, obj: Any) -> bool:
             return False
         return _takes(obj, 1 if role == "activation" else 2)
     base = _bases()[role]
+    if role in ("regularizer", "constraint") and not isinstance(obj, type):
+        return isinstance(obj, base) or (callable(obj) and _takes(obj, 1))
     if role == "model" and not (isinstance(obj, type) and callable(getattr(obj, "fit", None))):
         return False
     if role == "initializer" and isinstance(obj, base):
@@ -72,6 +78,10 @@ def role_of_key(key: str) -> str | None:
         return "activation"
     if key.endswith("initializer"):
         return "initializer"
+    if key.endswith("regularizer"):
+        return "regularizer"
+    if key.endswith("constraint"):
+        return "constraint"
     return None
 
 

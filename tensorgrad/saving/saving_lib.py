@@ -494,15 +494,41 @@ def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None
 
 def _with_custom(config: dict[str, Any], custom: Mapping[str, Any]) -> dict[str, Any]:
     """The config with names of custom objects replaced by the objects, where the key takes
-    one (an activation or an initializer) and the object fits that role."""
+    one (an activation, an initializer, a regularizer, a constraint) and the object fits
+    that role; a regularizer or constraint class of yours, saved as its class name and
+    config, is made again from them."""
     return {k: _custom_value(k, v, custom) for k, v in config.items()}
 
 
 def _custom_value(key: str, value: Any, custom: Mapping[str, Any]) -> Any:
     role = custom_roles.role_of_key(key)
-    if role is None or not isinstance(value, str) or value not in custom:
+    if role is None:
+        return value
+    if role in ("regularizer", "constraint") and isinstance(value, dict):
+        cls = custom.get(value.get("class_name"))
+        if isinstance(cls, type) and custom_roles.fits(role, cls):
+            return cls.from_config(dict(value.get("config") or {}))
+        return value
+    if role in ("regularizer", "constraint") and isinstance(value, str) and value not in custom:
+        _known_or_custom(role, key, value)
+    if not isinstance(value, str) or value not in custom:
         return value
     return custom[value] if custom_roles.fits(role, custom[value]) else value
+
+
+def _known_or_custom(role: str, key: str, name: str) -> None:
+    """A regularizer or constraint saved by name is the library's or yours: say how to give
+    yours when the name is not the library's."""
+    from tensorgrad import constraints, regularizers
+
+    module = regularizers if role == "regularizer" else constraints
+    try:
+        module.get(name)
+    except ValueError:
+        raise ValueError(
+            f"the {key} {name!r} is not a known {role}; if it is your function or class, pass "
+            f"it with custom_objects={{{name!r}: {name}}}"
+        ) from None
 
 
 def _compile_config(model: Model) -> dict[str, Any] | None:

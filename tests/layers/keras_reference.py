@@ -34,22 +34,39 @@ def keras() -> Any:
 
 
 def _exact_float64_matmul() -> None:
-    """Keras 3.15's torch matmul promotes two float64 tensors to float32 (its result_type
-    is given torch dtypes): the reference then agrees to 1e-7 only. Use torch.matmul on
-    float64 pairs, as every other Keras op already computes."""
+    """Keras 3.15's torch matmul, minimum, maximum and divide_no_nan promote two float64 operands
+    to float32 (its result_type is given torch dtypes): the reference then agrees to 1e-7
+    only. Compute them with torch itself when both operands are float64 (or one is a
+    Python number), as every other Keras op already does."""
     import torch
     from keras.src.backend.torch import numpy as knp
 
-    original = getattr(knp.matmul, "__wrapped__", knp.matmul)
+    def exact(name: str, torch_fn: Any) -> None:
+        original = getattr(getattr(knp, name), "__wrapped__", getattr(knp, name))
 
-    def matmul(x1: Any, x2: Any) -> Any:
-        a, b = knp.convert_to_tensor(x1), knp.convert_to_tensor(x2)
-        if a.dtype == torch.float64 and b.dtype == torch.float64:
-            return torch.matmul(a, b)
-        return original(x1, x2)
+        def op(x1: Any, x2: Any) -> Any:
+            a = x1 if isinstance(x1, (int, float)) else knp.convert_to_tensor(x1)
+            b = x2 if isinstance(x2, (int, float)) else knp.convert_to_tensor(x2)
+            dtypes = {getattr(v, "dtype", None) for v in (a, b)} - {None}
+            if dtypes == {torch.float64}:
+                as_tensor = [
+                    torch.tensor(v, dtype=torch.float64) if isinstance(v, (int, float)) else v
+                    for v in (a, b)
+                ]
+                return torch_fn(*as_tensor)
+            return original(x1, x2)
 
-    matmul.__wrapped__ = original  # type: ignore[attr-defined]
-    knp.matmul = matmul
+        op.__wrapped__ = original  # type: ignore[attr-defined]
+        setattr(knp, name, op)
+
+    exact("matmul", torch.matmul)
+    exact("minimum", torch.minimum)
+    exact("maximum", torch.maximum)
+
+    def divide_no_nan(a: Any, b: Any) -> Any:
+        return torch.where(b == 0, 0.0, a / torch.where(b == 0, torch.ones_like(b), b))
+
+    exact("divide_no_nan", divide_no_nan)
 
 
 def _as_list(out: Any) -> list[Any]:
