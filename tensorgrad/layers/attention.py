@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import initializers
+from tensorgrad import constraints, initializers, regularizers
 from tensorgrad.engine.backend import as_array
 from tensorgrad.engine.ops import elementwise, linalg, nn
 from tensorgrad.engine.ops import shape as shape_ops
@@ -51,7 +51,8 @@ class MultiHeadAttention(Layer):
             size by default.
         attention_axes: only None (attention over the timesteps axis) is supported.
         use_gate: multiply each head's output by a sigmoid gate computed from the query.
-        kernel_initializer, bias_initializer: of the four projections.
+        kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+        kernel_constraint, bias_constraint: of the four projections' weights.
 
     Call: `layer(query, value, key=None, attention_mask=None,
     return_attention_scores=False, training=None, use_causal_mask=False)`; query and
@@ -72,6 +73,11 @@ class MultiHeadAttention(Layer):
         use_gate: bool = False,
         kernel_initializer: Any = "glorot_uniform",
         bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
@@ -88,7 +94,7 @@ class MultiHeadAttention(Layer):
                 "leave attention_axes=None (attention over the timesteps of (batch, steps, "
                 "features) inputs)"
             )
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.num_heads, self.key_dim = int(num_heads), int(key_dim)
         self.value_dim = int(value_dim) if value_dim else self.key_dim
         self.dropout, self.use_bias, self.use_gate = float(dropout), bool(use_bias), use_gate
@@ -98,6 +104,10 @@ class MultiHeadAttention(Layer):
         self.attention_axes = attention_axes
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.seed = seed
         self._dropout_layer = Dropout(self.dropout, seed=seed)
 
@@ -126,30 +136,32 @@ class MultiHeadAttention(Layer):
             self.gate_kernel, self.gate_bias = self._projection("gate", query_shape[-1], v)
         self.value_kernel, self.value_bias = self._projection("value", value_shape[-1], v)
         out = self._output_shape or (query_shape[-1],)
-        self.output_kernel = self.add_weight(
-            shape=(h, v, *out), initializer=self.kernel_initializer, name="attention_output/kernel"
-        )
-        self.output_bias = (
-            self.add_weight(
-                shape=out, initializer=self.bias_initializer, name="attention_output/bias"
-            )
-            if self.use_bias
-            else None
-        )
+        self.output_kernel = self._kernel((h, v, *out), "attention_output/kernel")
+        self.output_bias = self._bias(out, "attention_output/bias") if self.use_bias else None
         self._record_build(tuple(query_shape))
 
     def _projection(self, name: str, features: int, size: int) -> tuple[Tensor, Tensor | None]:
-        kernel = self.add_weight(
-            shape=(features, self.num_heads, size),
-            initializer=self.kernel_initializer,
-            name=f"{name}/kernel",
-        )
-        bias = None
-        if self.use_bias:
-            bias = self.add_weight(
-                shape=(self.num_heads, size), initializer=self.bias_initializer, name=f"{name}/bias"
-            )
+        kernel = self._kernel((features, self.num_heads, size), f"{name}/kernel")
+        bias = self._bias((self.num_heads, size), f"{name}/bias") if self.use_bias else None
         return kernel, bias
+
+    def _kernel(self, shape: tuple[int, ...], name: str) -> Tensor:
+        return self.add_weight(
+            shape=shape,
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name=name,
+        )
+
+    def _bias(self, shape: tuple[int, ...], name: str) -> Tensor:
+        return self.add_weight(
+            shape=shape,
+            initializer=self.bias_initializer,
+            regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint,
+            name=name,
+        )
 
     # ----- calling -----
     def __call__(self, query: Any, value: Any = None, key: Any = None, **kwargs: Any) -> Any:
@@ -279,6 +291,10 @@ class MultiHeadAttention(Layer):
             "use_gate": self.use_gate,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "seed": self.seed,
         }
 

@@ -125,3 +125,24 @@ def test_config_round_trip_and_bad_arguments():
         layers.MultiHeadAttention(2, 8)(np.ones((3, 4)), np.ones((3, 4)))
     with pytest.raises(TypeError, match=r"give the value too, e.g. layer\(x, x\)"):
         layers.MultiHeadAttention(2, 8)(np.ones((3, 4, 5)))
+
+
+def test_weight_penalties_and_constraints_reach_every_projection():
+    k = keras()
+    import torch
+
+    q = np.random.default_rng(4).standard_normal((B, TQ, D))
+    kwargs = {"kernel_regularizer": "l2", "bias_regularizer": "l1", "kernel_constraint": "non_neg"}
+    theirs = k.layers.MultiHeadAttention(num_heads=2, key_dim=3, dtype="float64", **kwargs)
+    theirs(torch.tensor(q), torch.tensor(q))
+    ours = layers.MultiHeadAttention(num_heads=2, key_dim=3, dtype="float64", **kwargs)
+    ours(tg.tensor(q, dtype="float64"), tg.tensor(q, dtype="float64"))
+    ours.set_weights([w.value.detach().numpy() for w in theirs.weights])
+    assert len(ours.losses) == len(theirs.losses) == 8
+    np.testing.assert_allclose(
+        sum(float(loss) for loss in ours.losses),
+        sum(float(loss.detach()) for loss in theirs.losses),
+    )
+    assert all(w.constraint is not None for w in ours.weights if w.name.endswith("kernel"))
+    again = layers.MultiHeadAttention.from_config(ours.get_config())
+    assert again.get_config() == ours.get_config()
