@@ -34,6 +34,7 @@ from tensorgrad.engine.ops.recurrent_base import (
     check_activation,
     project,
 )
+from tensorgrad.engine.ops.recurrent_gates import GateWeights
 from tensorgrad.engine.tensor import Tensor
 
 __all__ = [
@@ -93,77 +94,121 @@ class SimpleRNNSequence(SequenceOp):
 
 class LSTMSequence(SequenceOp):
     gates, n_states = 4, 2
+    order = (3, 0, 1, 2)  # o, i, f, c: sigmoid gates o, i, f adjacent, then i, f, c
 
     def forward(self, x, kernel, rkernel, *rest):
         bias, states, T, B = self._unpack(x, kernel, rest)
-        u = rkernel.shape[0]
-        xp = project(self.xt, kernel, bias, self.dmask, 4)
-        rec = Recurrence(rkernel, self.rmask, 4)
-        H = np.empty((T + 1, B, u), dtype=x.dtype)
-        C = np.empty((T + 1, B, u), dtype=x.dtype)
+        u, dt = rkernel.shape[0], x.dtype
+        w = GateWeights(kernel, rkernel, bias, self.dmask, self.rmask, self.order)
+        G = w.project(self.xt)  # (4, T, B, u), overwritten in place by the activated gates
+        H = np.empty((T + 1, B, u), dtype=dt)
+        C = np.empty((T + 1, B, u), dtype=dt)
         H[0] = states[0] if states else 0.0
         C[0] = states[1] if states else 0.0
-        G = xp  # overwritten in place by the activated gates i, f, c, o
-        A = np.empty((T, B, u), dtype=x.dtype)  # activation(c_t) of the candidate cell
+        A = np.empty((T, B, u), dtype=dt)  # activation(c_t) of the new cell state
+        rec, ic = np.empty((4, B, u), dtype=dt), np.empty((B, u), dtype=dt)
         masked = self.mask is not None
-        outs = np.empty((T, B, u), dtype=x.dtype) if masked else None
-        prev = np.zeros((B, u), dtype=x.dtype)
-        ract, act = self.ract, self.act
+        outs = np.empty((T, B, u), dtype=dt) if masked else None
+        prev = np.zeros((B, u), dtype=dt)
+        fast, ract, act = self.default_acts, self.ract, self.act
         for t in range(T):
-            z = G[t]
-            z += rec.forward(H[t])
-            z[:, : 2 * u] = ract(z[:, : 2 * u])
-            z[:, 2 * u : 3 * u] = act(z[:, 2 * u : 3 * u])
-            z[:, 3 * u :] = ract(z[:, 3 * u :])
-            c_new = z[:, u : 2 * u] * C[t]
-            c_new += z[:, :u] * z[:, 2 * u : 3 * u]
-            a = A[t] = act(c_new)
-            h_new = z[:, 3 * u :] * a
-            if masked:
-                m = self.m[t]
-                H[t + 1] = np.where(m, h_new, H[t])
-                C[t + 1] = np.where(m, c_new, C[t])
-                prev = outs[t] = self._carry_output(t, h_new, prev)
+            z = G[:, t]
+            z += w.step(H[t], rec)
+            if fast:
+                s = z[:3]
+                s *= 0.5
+                np.tanh(z, out=z)
+                s *= 0.5
+                s += 0.5
             else:
-                H[t + 1] = h_new
-                C[t + 1] = c_new
-        self.H, self.C, self.G, self.A, self.rec = H, C, G, A, rec
+                z[:3] = ract(z[:3])
+                z[3] = act(z[3])
+            o, i, f, c = z
+            c_new = np.multiply(f, C[t], out=C[t + 1])
+            c_new += np.multiply(i, c, out=ic)
+            if fast:
+                a = np.tanh(c_new, out=A[t])
+            else:
+                a = A[t]
+                a[...] = act(c_new)
+            h_new = np.multiply(o, a, out=H[t + 1])
+            if masked:
+                prev = outs[t] = self._carry_output(t, h_new, prev)
+                keep = ~self.m[t]
+                np.copyto(h_new, H[t], where=keep)
+                np.copyto(c_new, C[t], where=keep)
+        self.H, self.C, self.G, self.A, self.w = H, C, G, A, w
         return self._outputs(H[1:] if outs is None else outs, [H[T], C[T]])
 
+    def _factors(self):
+        """Turn the saved gates, in place, into what their gradients need at every step.
+
+        G becomes P: each gate's gradient is P times dh (gate o) or times the cell state's
+        gradient dct (gates i, f, c). Returns Q, which carries dh into dct, and the forget
+        gate F (saved in A's place), which carries dct to the previous step."""
+        G, A, Cp = self.G, self.A, self.C[:-1]
+        o, i, f, c = G
+        if self.default_acts:  # sigmoid' = s (1 - s), tanh' = 1 - t^2, from the outputs
+            Q = np.multiply(A, A)
+            np.subtract(1.0, Q, out=Q)
+            Q *= o  # dct += dh * o * a'
+            A *= o
+            np.subtract(1.0, o, out=o)
+            o *= A  # o: dh * a * o'
+            ci = np.multiply(c, i, out=A)
+            c *= ci
+            np.subtract(i, c, out=c)  # c: dct * i * c' = i - (c i) c
+            np.subtract(1.0, i, out=i)
+            i *= ci  # i: dct * c * i'
+            F = A
+            np.copyto(F, f)
+            np.subtract(1.0, f, out=f)
+            f *= F
+            f *= Cp  # f: dct * c_prev * f'
+            return Q, F
+        dract, dact = self.dract, self.dact
+        Q = dact(A) * o
+        p3, p1 = dact(c) * i, dract(i) * c
+        o[...] = dract(o) * A
+        i[...], c[...] = p1, p3
+        F = A
+        np.copyto(F, f)
+        f[...] = dract(f) * Cp
+        return Q, F
+
     def backward(self, g):
-        H, C, G, A = self.H, self.C, self.G, self.A
-        T, u = H.shape[0] - 1, H.shape[2]
+        self._restore()
+        H, G, w = self.H, self.G, self.w
+        T = H.shape[0] - 1
         dO, (dh, dc) = self._split_grad(g, T)
-        dZ = np.empty_like(G)
+        Q, F = self._factors()
+        work = np.empty_like(G[:, 0])
+        dct, dhc = np.empty_like(dh), np.empty_like(dh)
         dcarry = 0.0
         masked = self.mask is not None
-        dract, dact = self.dract, self.dact
         for t in range(T - 1, -1, -1):
-            gt = G[t]
-            i, f, c, o = gt[:, :u], gt[:, u : 2 * u], gt[:, 2 * u : 3 * u], gt[:, 3 * u :]
             if masked:
-                m = self.m[t]
+                m, keep = self.m[t], ~self.m[t]
                 dgo, dcarry = self._output_grad(t, dO[t], dcarry)
-                dh_cell = dh * m + dgo
-                dc_cell = dc * m
+                np.multiply(dh, m, out=dhc)
+                dhc += dgo
+                dh_keep, dc_keep = dh * keep, dc * keep
+                dc *= m
             else:
-                dh_cell = dh + dO[t]
-                dc_cell = dc
-            a = A[t]
-            dz = dZ[t]
-            dz[:, 3 * u :] = dh_cell * a * dract(o)
-            dct = dc_cell + dh_cell * o * dact(a)
-            dz[:, :u] = dct * c * dract(i)
-            dz[:, u : 2 * u] = dct * C[t] * dract(f)
-            dz[:, 2 * u : 3 * u] = dct * i * dact(c)
-            dc_prev = dct * f
-            dh_prev = self.rec.backward_h(dz)
+                np.add(dh, dO[t], out=dhc)
+            dz = G[:, t]  # the factors of step t become the gradient of its gates
+            dz[0] *= dhc
+            np.multiply(dhc, Q[t], out=dct)
+            dct += dc
+            dz[1:] *= dct
+            np.multiply(dct, F[t], out=dc)
+            w.step_back(dz, work, out=dh)
             if masked:
-                dc_prev += dc * ~m
-                dh_prev += dh * ~m
-            dh, dc = dh_prev, dc_prev
-        dr = self.rec.kernel_grad(H[:-1], dZ)
-        return self._input_grads(dZ, self.needs_input_grad[0], lambda db: db, [dh, dc], dr)
+                dc += dc_keep
+                dh += dh_keep
+        dr = w.recurrent_grad(H[:-1], G)
+        dx, dk, db = w.input_grads(G, self.needs_input_grad[0])
+        return self._grads(dx, dk, dr, db, [dh, dc])
 
 
 class GRUSequence(SequenceOp):

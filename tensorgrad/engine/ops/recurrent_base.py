@@ -147,6 +147,8 @@ class SequenceOp(Function):
     ) -> None:
         self.act, self.dact = ACTIVATIONS[activation]
         self.ract, self.dract = ACTIVATIONS[recurrent_activation]
+        # Keras' defaults get in-place passes: sigmoid as 0.5 tanh(x / 2) + 0.5, tanh.
+        self.default_acts = activation == "tanh" and recurrent_activation == "sigmoid"
         self.mask, self.dmask, self.rmask = mask, dropout_mask, recurrent_mask
         self.reverse, self.zero_output = reverse, zero_output
         self.has_bias, self.has_states, self.reset_after = has_bias, has_states, reset_after
@@ -180,6 +182,26 @@ class SequenceOp(Function):
         grads = [dx, dk, rest_grads]
         if self.has_bias:
             grads.append(bias_grads(db))
+        if self.has_states:
+            grads += dstates
+        return tuple(grads)
+
+    def _restore(self) -> None:
+        """Run forward again if an earlier backward (retain_graph) used up its saved arrays."""
+        if getattr(self, "consumed", False):
+            self.forward(*[t.data for t in self.inputs])
+        self.consumed = True
+
+    def _grads(self, dx, dk, dr, db, dstates):
+        """The gradients in input order from time-major dx: x, kernel, recurrent kernel,
+        bias, states."""
+        if dx is not None:
+            if self.reverse:
+                dx = dx[::-1]
+            dx = dx.transpose(1, 0, 2)
+        grads = [dx, dk, dr]
+        if self.has_bias:
+            grads.append(db)
         if self.has_states:
             grads += dstates
         return tuple(grads)
