@@ -113,7 +113,8 @@ class LSTMSequence(SequenceOp):
         fast, ract, act = self.default_acts, self.ract, self.act
         for t in range(T):
             z = G[:, t]
-            z += w.step(H[t], rec)
+            if t or states:  # h_0 is zero without initial states
+                z += w.step(H[t], rec)
             if fast:
                 s = z[:3]
                 s *= 0.5
@@ -202,11 +203,13 @@ class LSTMSequence(SequenceOp):
             dct += dc
             dz[1:] *= dct
             np.multiply(dct, F[t], out=dc)
-            w.step_back(dz, work, out=dh)
+            if t or self.has_states:  # the gradient of h_0 is only needed for a given state
+                w.step_back(dz, work, out=dh)
             if masked:
                 dc += dc_keep
                 dh += dh_keep
-        dr = w.recurrent_grad(H[:-1], G)
+        first = 0 if self.has_states else 1  # zero h_0 adds nothing to the recurrent kernel's
+        dr = w.recurrent_grad(H[first:-1], G[:, first:])
         dx, dk, db = w.input_grads(G, self.needs_input_grad[0])
         return self._grads(dx, dk, dr, db, [dh, dc])
 

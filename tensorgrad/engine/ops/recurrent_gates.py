@@ -55,6 +55,11 @@ class GateWeights:
         self.K = _blocks(kernel, order)  # (G, in, u)
         self.R = _blocks(rkernel, order)  # (G, u, u)
         self.RT = np.ascontiguousarray(self.R.transpose(0, 2, 1))
+        if rmask is None:  # one (B, u) x (u, G u) product a step: BLAS threads it, not G small ones
+            g, u = self.R.shape[:2]
+            self.R_wide = np.ascontiguousarray(self.R.transpose(1, 0, 2).reshape(u, g * u))
+            self.RT_wide = np.ascontiguousarray(self.R_wide.T)
+            self.wide = None
         self.has_bias = bias is not None
         if self.has_bias:
             b = bias.reshape(len(order), 1, -1)[order]
@@ -81,15 +86,28 @@ class GateWeights:
         return np.matmul(xa, self.KB).reshape(len(self.order), T, B, -1)
 
     def step(self, h: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """h (B, u) times each gate's recurrent block into out (G, B, u)."""
-        return np.matmul(h if self.rmask is None else h * self.rmask, self.R, out=out)
+        """h (B, u) times each gate's recurrent block: (G, B, u), in out or a view."""
+        if self.rmask is not None:
+            return np.matmul(h * self.rmask, self.R, out=out)
+        wide = self._wide(h)
+        np.matmul(h, self.R_wide, out=wide)
+        return wide.reshape(h.shape[0], len(self.order), -1).transpose(1, 0, 2)
 
     def step_back(self, dz: np.ndarray, work: np.ndarray, out: np.ndarray) -> np.ndarray:
         """The gradient of h (B, u) into out, from the gradient dz (G, B, u) of `step`."""
-        np.matmul(dz, self.RT, out=work)
         if self.rmask is not None:
+            np.matmul(dz, self.RT, out=work)
             work *= self.rmask
-        return np.sum(work, axis=0, out=out)
+            return np.sum(work, axis=0, out=out)
+        wide = self._wide(dz[0])
+        np.copyto(wide.reshape(dz.shape[1], len(self.order), -1).transpose(1, 0, 2), dz)
+        return np.matmul(wide, self.RT_wide, out=out)
+
+    def _wide(self, like: np.ndarray) -> np.ndarray:
+        """A (B, G u) buffer for the products of one step, made once per call."""
+        if self.wide is None:
+            self.wide = np.empty((like.shape[0], self.R_wide.shape[1]), dtype=like.dtype)
+        return self.wide
 
     def recurrent_grad(self, hs: np.ndarray, dZ: np.ndarray) -> np.ndarray:
         """The recurrent kernel's gradient (u, G u): hs (T, B, u) inputs, dZ (G, T, B, u)."""
