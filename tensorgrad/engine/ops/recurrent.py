@@ -52,44 +52,63 @@ class SimpleRNNSequence(SequenceOp):
 
     def forward(self, x, kernel, rkernel, *rest):
         bias, states, T, B = self._unpack(x, kernel, rest)
-        u = rkernel.shape[0]
-        xp = project(self.xt, kernel, bias, self.dmask, 1)
-        rec = Recurrence(rkernel, self.rmask, 1)
-        H = np.empty((T + 1, B, u), dtype=x.dtype)
+        u, dt = rkernel.shape[0], x.dtype
+        w = GateWeights(kernel, rkernel, bias, self.dmask, self.rmask, (0,))
+        Y = w.project(self.xt)  # (1, T, B, u), overwritten in place by each step's output
+        H = np.empty((T + 1, B, u), dtype=dt)
         H[0] = states[0] if states else 0.0
-        outs = np.empty((T, B, u), dtype=x.dtype) if self.mask is not None else None
-        prev = np.zeros((B, u), dtype=x.dtype)
-        self.Hn = np.empty((T, B, u), dtype=x.dtype) if outs is not None else None
+        rec = np.empty((1, B, u), dtype=dt)
+        masked = self.mask is not None
+        outs = np.empty((T, B, u), dtype=dt) if masked else None
+        prev = np.zeros((B, u), dtype=dt)
+        fast, act = self.act is np.tanh, self.act
         for t in range(T):
-            h_new = self.act(xp[t] + rec.forward(H[t]))
-            if self.mask is None:
-                H[t + 1] = h_new
+            z = Y[0, t]
+            if t or states:  # h_0 is zero without initial states
+                z += w.step(H[t], rec)[0]
+            if fast:
+                np.tanh(z, out=z)
             else:
-                H[t + 1] = np.where(self.m[t], h_new, H[t])
-                prev = outs[t] = self._carry_output(t, h_new, prev)
-                self.Hn[t] = h_new
-        self.H, self.rec = H, rec
+                z[...] = act(z)
+            if masked:
+                prev = outs[t] = self._carry_output(t, z, prev)
+                np.copyto(H[t + 1], np.where(self.m[t], z, H[t]))
+            else:
+                np.copyto(H[t + 1], z)
+        self.H, self.Y, self.w = H, Y, w
         return self._outputs(H[1:] if outs is None else outs, [H[T]])
 
     def backward(self, g):
-        T = self.H.shape[0] - 1
+        self._restore()
+        H, Y, w = self.H, self.Y, self.w
+        T = H.shape[0] - 1
         dO, (dh,) = self._split_grad(g, T)
-        dZ = np.empty((T,) + dh.shape, dtype=dh.dtype)
+        D = Y[0]  # the activation's derivative, then the gradient of the pre-activation
+        if self.act is np.tanh:
+            D *= D
+            np.subtract(1.0, D, out=D)
+        else:
+            D[...] = self.dact(D)
+        work, dcell = np.empty_like(Y[:, 0]), np.empty_like(dh)
         dcarry = 0.0
+        masked = self.mask is not None
         for t in range(T - 1, -1, -1):
-            if self.mask is None:
-                dcell = dh + dO[t]
-                pre = self.dact(self.H[t + 1])
-            else:
+            if masked:
                 dgo, dcarry = self._output_grad(t, dO[t], dcarry)
-                m = self.m[t]
-                dcell = dh * m + dgo
-                pre = self.dact(self.Hn[t])
-            dZ[t] = dcell * pre
-            dh_prev = self.rec.backward_h(dZ[t])
-            dh = dh_prev if self.mask is None else dh_prev + dh * ~self.m[t]
-        dr = self.rec.kernel_grad(self.H[:-1], dZ)
-        return self._input_grads(dZ, self.needs_input_grad[0], lambda db: db, [dh], dr)
+                np.multiply(dh, self.m[t], out=dcell)
+                dcell += dgo
+                dh_keep = dh * ~self.m[t]
+            else:
+                np.add(dh, dO[t], out=dcell)
+            D[t] *= dcell
+            if t or self.has_states:  # the gradient of h_0 is only needed for a given state
+                w.step_back(Y[:, t], work, out=dh)
+                if masked:
+                    dh += dh_keep
+        first = 0 if self.has_states else 1  # zero h_0 adds nothing to the recurrent kernel's
+        dr = w.recurrent_grad(H[first:-1], Y[:, first:])
+        dx, dk, db = w.input_grads(Y, self.needs_input_grad[0])
+        return self._grads(dx, dk, dr, db, [dh])
 
 
 class LSTMSequence(SequenceOp):

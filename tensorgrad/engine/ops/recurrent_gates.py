@@ -36,7 +36,8 @@ class GateWeights:
     """Kernel, recurrent kernel, bias and dropout masks of one call, gate by gate in `order`.
 
     `order` lists Keras gate indices in the op's own order (e.g. LSTM o, i, f, c is
-    (3, 0, 1, 2)). Dropout masks: `dmask` (B, in) or (G, B, in), `rmask` (G, B, u), in
+    (3, 0, 1, 2)); a recurrent kernel with fewer gates (GRU without `reset_after`: z, r)
+    holds the first of them. Dropout masks: `dmask` (B, in) or (G, B, in), `rmask` (G, B, u), in
     Keras' gate order as the layers make them. Gate arrays are gate-major, (G, T, B, u):
     each gate of all steps is one contiguous (T B, u) matrix for the weight gradients.
     The bias rides in the input projection as an extra input column of ones.
@@ -52,8 +53,9 @@ class GateWeights:
         order: Sequence[int],
     ) -> None:
         self.order = order = list(order)
+        self.rorder = rorder = order[: rkernel.shape[1] // rkernel.shape[0]]
         self.K = _blocks(kernel, order)  # (G, in, u)
-        self.R = _blocks(rkernel, order)  # (G, u, u)
+        self.R = _blocks(rkernel, rorder)  # (Gr, u, u)
         self.RT = np.ascontiguousarray(self.R.transpose(0, 2, 1))
         if rmask is None:  # one (B, u) x (u, G u) product a step: BLAS threads it, not G small ones
             g, u = self.R.shape[:2]
@@ -67,7 +69,7 @@ class GateWeights:
         else:
             self.KB = self.K
         self.dmask = dmask if dmask is None or dmask.ndim == 2 else dmask[order]
-        self.rmask = None if rmask is None else rmask[order]
+        self.rmask = None if rmask is None else rmask[rorder]
 
     def project(self, xt: np.ndarray) -> np.ndarray:
         """The input projection of every step, (G, T, B, u), bias included."""
@@ -86,21 +88,27 @@ class GateWeights:
         return np.matmul(xa, self.KB).reshape(len(self.order), T, B, -1)
 
     def step(self, h: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """h (B, u) times each gate's recurrent block: (G, B, u), in out or a view."""
+        """h (B, u) times each gate's recurrent block: (Gr, B, u), in out or a view."""
         if self.rmask is not None:
             return np.matmul(h * self.rmask, self.R, out=out)
         wide = self._wide(h)
         np.matmul(h, self.R_wide, out=wide)
-        return wide.reshape(h.shape[0], len(self.order), -1).transpose(1, 0, 2)
+        return wide.reshape(h.shape[0], len(self.rorder), -1).transpose(1, 0, 2)
 
     def step_back(self, dz: np.ndarray, work: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """The gradient of h (B, u) into out, from the gradient dz (G, B, u) of `step`."""
+        """The gradient of h (B, u) into out, from the gradient dz of `step`: an array
+        (Gr, B, u) or one (B, u) array per gate."""
         if self.rmask is not None:
-            np.matmul(dz, self.RT, out=work)
+            np.matmul(dz if isinstance(dz, np.ndarray) else np.stack(dz), self.RT, out=work)
             work *= self.rmask
             return np.sum(work, axis=0, out=out)
         wide = self._wide(dz[0])
-        np.copyto(wide.reshape(dz.shape[1], len(self.order), -1).transpose(1, 0, 2), dz)
+        slots = wide.reshape(wide.shape[0], len(self.rorder), -1).transpose(1, 0, 2)
+        if isinstance(dz, np.ndarray):
+            np.copyto(slots, dz)
+        else:
+            for slot, d in zip(slots, dz):
+                np.copyto(slot, d)
         return np.matmul(wide, self.RT_wide, out=out)
 
     def _wide(self, like: np.ndarray) -> np.ndarray:
@@ -110,15 +118,18 @@ class GateWeights:
         return self.wide
 
     def recurrent_grad(self, hs: np.ndarray, dZ: np.ndarray) -> np.ndarray:
-        """The recurrent kernel's gradient (u, G u): hs (T, B, u) inputs, dZ (G, T, B, u)."""
+        """The recurrent kernel's gradient (u, Gr u): hs (T, B, u) the steps' inputs, dZ the
+        gradients of their products, (Gr, T, B, u) or one (T, B, u) array per gate."""
         u = hs.shape[-1]
-        flat = dZ.reshape(dZ.shape[0], -1, u)
         if self.rmask is None:
-            inner = hs.reshape(-1, u).T
+            inner = [hs.reshape(-1, u).T] * len(self.rorder)
         else:
-            inner = (hs[None] * self.rmask[:, None]).reshape(len(self.order), -1, u)
-            inner = inner.transpose(0, 2, 1)
-        return _columns(np.matmul(inner, flat), self.order)
+            inner = [(hs * m).reshape(-1, u).T for m in self.rmask]
+        if isinstance(dZ, np.ndarray) and self.rmask is None:
+            grads = np.matmul(inner[0], dZ.reshape(dZ.shape[0], -1, u))
+        else:
+            grads = np.stack([a @ d.reshape(-1, u) for a, d in zip(inner, dZ)])
+        return _columns(grads, self.rorder)
 
     def input_grads(self, dZ: np.ndarray, need_x: bool) -> tuple[Any, np.ndarray, Any]:
         """Gradients of the inputs (T, B, in), of the kernel (in, G u) and of the bias."""
