@@ -65,3 +65,18 @@ def test_shared_dropout_mask_and_no_bias():
         return rnn_sequence("lstm", x, k, r, None, dropout_mask=mask)
 
     assert tg.check_grad(f, x, k, r).ok
+
+
+@pytest.mark.parametrize("cell", sorted(GATES))
+def test_second_backward_with_retain_graph_gives_the_same_gradients(cell):
+    # Backward overwrites the saved gates with their gradients; a second one recomputes them.
+    rng = np.random.default_rng(2)
+    x = tg.tensor(rng.normal(size=(B, T, N)), requires_grad=True)
+    k, r, b = (tg.tensor(w, requires_grad=True) for w in _weights(cell, rng))
+    out = rnn_sequence(cell, x, k, r, b)
+    seed = rng.normal(size=out.shape)
+    out.backward(seed, retain_graph=True)
+    first = [t.grad.copy() for t in (x, k, r, b)]
+    out.backward(seed)
+    for t, g in zip((x, k, r, b), first):
+        np.testing.assert_allclose(t.grad, 2 * g, rtol=1e-12, atol=1e-12)

@@ -5,7 +5,10 @@ forward runs the loop over plain arrays, saving the gates, and backward runs
 backpropagation through time in one reverse loop. The inputs of every step are projected
 by the kernel in one large matrix product before the loop; each step then costs one
 (batch, units) x (units, gates * units) product, and the weight gradients are summed over
-all steps by one product each after the backward loop.
+all steps by one product each after the backward loop. Inside, the gates are kept as
+contiguous per-gate blocks (see recurrent_gates), activated and differentiated in place
+with one NumPy pass per operation over each block of adjacent gates; backward overwrites
+the saved gates with their gradients.
 
 Formulas, weight layout and gate order are Keras 3's: LSTM gates i, f, c, o in
 kernel (in, 4u) and recurrent kernel (u, 4u) with one bias (4u,); GRU gates z, r, h, with
@@ -29,11 +32,10 @@ import numpy as np
 from tensorgrad.engine.function import lift
 from tensorgrad.engine.ops.recurrent_base import (
     ACTIVATIONS,
-    Recurrence,
     SequenceOp,
     check_activation,
-    project,
 )
+from tensorgrad.engine.ops.recurrent_gates import GateWeights
 from tensorgrad.engine.tensor import Tensor
 
 __all__ = [
@@ -51,119 +53,185 @@ class SimpleRNNSequence(SequenceOp):
 
     def forward(self, x, kernel, rkernel, *rest):
         bias, states, T, B = self._unpack(x, kernel, rest)
-        u = rkernel.shape[0]
-        xp = project(self.xt, kernel, bias, self.dmask, 1)
-        rec = Recurrence(rkernel, self.rmask, 1)
-        H = np.empty((T + 1, B, u), dtype=x.dtype)
+        u, dt = rkernel.shape[0], x.dtype
+        w = GateWeights(kernel, rkernel, bias, self.dmask, self.rmask, (0,))
+        Y = w.project(self.xt)  # (1, T, B, u), overwritten in place by each step's output
+        H = np.empty((T + 1, B, u), dtype=dt)
         H[0] = states[0] if states else 0.0
-        outs = np.empty((T, B, u), dtype=x.dtype) if self.mask is not None else None
-        prev = np.zeros((B, u), dtype=x.dtype)
-        self.Hn = np.empty((T, B, u), dtype=x.dtype) if outs is not None else None
+        rec = np.empty((1, B, u), dtype=dt)
+        masked = self.mask is not None
+        outs = np.empty((T, B, u), dtype=dt) if masked else None
+        prev = np.zeros((B, u), dtype=dt)
+        fast, act = self.act is np.tanh, self.act
         for t in range(T):
-            h_new = self.act(xp[t] + rec.forward(H[t]))
-            if self.mask is None:
-                H[t + 1] = h_new
+            z = Y[0, t]
+            if t or states:  # h_0 is zero without initial states
+                z += w.step(H[t], rec)[0]
+            if fast:
+                np.tanh(z, out=z)
             else:
-                H[t + 1] = np.where(self.m[t], h_new, H[t])
-                prev = outs[t] = self._carry_output(t, h_new, prev)
-                self.Hn[t] = h_new
-        self.H, self.rec = H, rec
+                z[...] = act(z)
+            if masked:
+                prev = outs[t] = self._carry_output(t, z, prev)
+                np.copyto(H[t + 1], np.where(self.m[t], z, H[t]))
+            else:
+                np.copyto(H[t + 1], z)
+        self.H, self.Y, self.w = H, Y, w
         return self._outputs(H[1:] if outs is None else outs, [H[T]])
 
     def backward(self, g):
-        T = self.H.shape[0] - 1
+        self._restore()
+        H, Y, w = self.H, self.Y, self.w
+        T = H.shape[0] - 1
         dO, (dh,) = self._split_grad(g, T)
-        dZ = np.empty((T,) + dh.shape, dtype=dh.dtype)
+        D = Y[0]  # the activation's derivative, then the gradient of the pre-activation
+        if self.act is np.tanh:
+            D *= D
+            np.subtract(1.0, D, out=D)
+        else:
+            D[...] = self.dact(D)
+        work, dcell = np.empty_like(Y[:, 0]), np.empty_like(dh)
         dcarry = 0.0
+        masked = self.mask is not None
         for t in range(T - 1, -1, -1):
-            if self.mask is None:
-                dcell = dh + dO[t]
-                pre = self.dact(self.H[t + 1])
-            else:
+            if masked:
                 dgo, dcarry = self._output_grad(t, dO[t], dcarry)
-                m = self.m[t]
-                dcell = dh * m + dgo
-                pre = self.dact(self.Hn[t])
-            dZ[t] = dcell * pre
-            dh_prev = self.rec.backward_h(dZ[t])
-            dh = dh_prev if self.mask is None else dh_prev + dh * ~self.m[t]
-        dr = self.rec.kernel_grad(self.H[:-1], dZ)
-        return self._input_grads(dZ, self.needs_input_grad[0], lambda db: db, [dh], dr)
+                np.multiply(dh, self.m[t], out=dcell)
+                dcell += dgo
+                dh_keep = dh * ~self.m[t]
+            else:
+                np.add(dh, dO[t], out=dcell)
+            D[t] *= dcell
+            if t or self.has_states:  # the gradient of h_0 is only needed for a given state
+                w.step_back(Y[:, t], work, out=dh)
+                if masked:
+                    dh += dh_keep
+        first = 0 if self.has_states else 1  # zero h_0 adds nothing to the recurrent kernel's
+        dr = w.recurrent_grad(H[first:-1], Y[:, first:])
+        dx, dk, db = w.input_grads(Y, self.needs_input_grad[0])
+        return self._grads(dx, dk, dr, db, [dh])
 
 
 class LSTMSequence(SequenceOp):
     gates, n_states = 4, 2
+    order = (3, 0, 1, 2)  # o, i, f, c: sigmoid gates o, i, f adjacent, then i, f, c
 
     def forward(self, x, kernel, rkernel, *rest):
         bias, states, T, B = self._unpack(x, kernel, rest)
-        u = rkernel.shape[0]
-        xp = project(self.xt, kernel, bias, self.dmask, 4)
-        rec = Recurrence(rkernel, self.rmask, 4)
-        H = np.empty((T + 1, B, u), dtype=x.dtype)
-        C = np.empty((T + 1, B, u), dtype=x.dtype)
+        u, dt = rkernel.shape[0], x.dtype
+        w = GateWeights(kernel, rkernel, bias, self.dmask, self.rmask, self.order)
+        G = w.project(self.xt)  # (4, T, B, u), overwritten in place by the activated gates
+        H = np.empty((T + 1, B, u), dtype=dt)
+        C = np.empty((T + 1, B, u), dtype=dt)
         H[0] = states[0] if states else 0.0
         C[0] = states[1] if states else 0.0
-        G = xp  # overwritten in place by the activated gates i, f, c, o
-        A = np.empty((T, B, u), dtype=x.dtype)  # activation(c_t) of the candidate cell
+        A = np.empty((T, B, u), dtype=dt)  # activation(c_t) of the new cell state
+        rec, ic = np.empty((4, B, u), dtype=dt), np.empty((B, u), dtype=dt)
         masked = self.mask is not None
-        outs = np.empty((T, B, u), dtype=x.dtype) if masked else None
-        prev = np.zeros((B, u), dtype=x.dtype)
-        ract, act = self.ract, self.act
+        outs = np.empty((T, B, u), dtype=dt) if masked else None
+        prev = np.zeros((B, u), dtype=dt)
+        fast, ract, act = self.default_acts, self.ract, self.act
         for t in range(T):
-            z = G[t]
-            z += rec.forward(H[t])
-            z[:, : 2 * u] = ract(z[:, : 2 * u])
-            z[:, 2 * u : 3 * u] = act(z[:, 2 * u : 3 * u])
-            z[:, 3 * u :] = ract(z[:, 3 * u :])
-            c_new = z[:, u : 2 * u] * C[t]
-            c_new += z[:, :u] * z[:, 2 * u : 3 * u]
-            a = A[t] = act(c_new)
-            h_new = z[:, 3 * u :] * a
-            if masked:
-                m = self.m[t]
-                H[t + 1] = np.where(m, h_new, H[t])
-                C[t + 1] = np.where(m, c_new, C[t])
-                prev = outs[t] = self._carry_output(t, h_new, prev)
+            z = G[:, t]
+            if t or states:  # h_0 is zero without initial states
+                z += w.step(H[t], rec)
+            if fast:
+                s = z[:3]
+                s *= 0.5
+                np.tanh(z, out=z)
+                s *= 0.5
+                s += 0.5
             else:
-                H[t + 1] = h_new
-                C[t + 1] = c_new
-        self.H, self.C, self.G, self.A, self.rec = H, C, G, A, rec
+                z[:3] = ract(z[:3])
+                z[3] = act(z[3])
+            o, i, f, c = z
+            c_new = np.multiply(f, C[t], out=C[t + 1])
+            c_new += np.multiply(i, c, out=ic)
+            if fast:
+                a = np.tanh(c_new, out=A[t])
+            else:
+                a = A[t]
+                a[...] = act(c_new)
+            h_new = np.multiply(o, a, out=H[t + 1])
+            if masked:
+                prev = outs[t] = self._carry_output(t, h_new, prev)
+                keep = ~self.m[t]
+                np.copyto(h_new, H[t], where=keep)
+                np.copyto(c_new, C[t], where=keep)
+        self.H, self.C, self.G, self.A, self.w = H, C, G, A, w
         return self._outputs(H[1:] if outs is None else outs, [H[T], C[T]])
 
+    def _factors(self):
+        """Turn the saved gates, in place, into what their gradients need at every step.
+
+        G becomes P: each gate's gradient is P times dh (gate o) or times the cell state's
+        gradient dct (gates i, f, c). Returns Q, which carries dh into dct, and the forget
+        gate F (saved in A's place), which carries dct to the previous step."""
+        G, A, Cp = self.G, self.A, self.C[:-1]
+        o, i, f, c = G
+        if self.default_acts:  # sigmoid' = s (1 - s), tanh' = 1 - t^2, from the outputs
+            Q = np.multiply(A, A)
+            np.subtract(1.0, Q, out=Q)
+            Q *= o  # dct += dh * o * a'
+            A *= o
+            np.subtract(1.0, o, out=o)
+            o *= A  # o: dh * a * o'
+            ci = np.multiply(c, i, out=A)
+            c *= ci
+            np.subtract(i, c, out=c)  # c: dct * i * c' = i - (c i) c
+            np.subtract(1.0, i, out=i)
+            i *= ci  # i: dct * c * i'
+            F = A
+            np.copyto(F, f)
+            np.subtract(1.0, f, out=f)
+            f *= F
+            f *= Cp  # f: dct * c_prev * f'
+            return Q, F
+        dract, dact = self.dract, self.dact
+        Q = dact(A) * o
+        p3, p1 = dact(c) * i, dract(i) * c
+        o[...] = dract(o) * A
+        i[...], c[...] = p1, p3
+        F = A
+        np.copyto(F, f)
+        f[...] = dract(f) * Cp
+        return Q, F
+
     def backward(self, g):
-        H, C, G, A = self.H, self.C, self.G, self.A
-        T, u = H.shape[0] - 1, H.shape[2]
+        self._restore()
+        H, G, w = self.H, self.G, self.w
+        T = H.shape[0] - 1
         dO, (dh, dc) = self._split_grad(g, T)
-        dZ = np.empty_like(G)
+        Q, F = self._factors()
+        work = np.empty_like(G[:, 0])
+        dct, dhc = np.empty_like(dh), np.empty_like(dh)
         dcarry = 0.0
         masked = self.mask is not None
-        dract, dact = self.dract, self.dact
         for t in range(T - 1, -1, -1):
-            gt = G[t]
-            i, f, c, o = gt[:, :u], gt[:, u : 2 * u], gt[:, 2 * u : 3 * u], gt[:, 3 * u :]
             if masked:
-                m = self.m[t]
+                m, keep = self.m[t], ~self.m[t]
                 dgo, dcarry = self._output_grad(t, dO[t], dcarry)
-                dh_cell = dh * m + dgo
-                dc_cell = dc * m
+                np.multiply(dh, m, out=dhc)
+                dhc += dgo
+                dh_keep, dc_keep = dh * keep, dc * keep
+                dc *= m
             else:
-                dh_cell = dh + dO[t]
-                dc_cell = dc
-            a = A[t]
-            dz = dZ[t]
-            dz[:, 3 * u :] = dh_cell * a * dract(o)
-            dct = dc_cell + dh_cell * o * dact(a)
-            dz[:, :u] = dct * c * dract(i)
-            dz[:, u : 2 * u] = dct * C[t] * dract(f)
-            dz[:, 2 * u : 3 * u] = dct * i * dact(c)
-            dc_prev = dct * f
-            dh_prev = self.rec.backward_h(dz)
+                np.add(dh, dO[t], out=dhc)
+            dz = G[:, t]  # the factors of step t become the gradient of its gates
+            dz[0] *= dhc
+            np.multiply(dhc, Q[t], out=dct)
+            dct += dc
+            dz[1:] *= dct
+            np.multiply(dct, F[t], out=dc)
+            if t or self.has_states:  # the gradient of h_0 is only needed for a given state
+                w.step_back(dz, work, out=dh)
             if masked:
-                dc_prev += dc * ~m
-                dh_prev += dh * ~m
-            dh, dc = dh_prev, dc_prev
-        dr = self.rec.kernel_grad(H[:-1], dZ)
-        return self._input_grads(dZ, self.needs_input_grad[0], lambda db: db, [dh, dc], dr)
+                dc += dc_keep
+                dh += dh_keep
+        first = 0 if self.has_states else 1  # zero h_0 adds nothing to the recurrent kernel's
+        dr = w.recurrent_grad(H[first:-1], G[:, first:])
+        dx, dk, db = w.input_grads(G, self.needs_input_grad[0])
+        return self._grads(dx, dk, dr, db, [dh, dc])
 
 
 class GRUSequence(SequenceOp):
@@ -171,100 +239,150 @@ class GRUSequence(SequenceOp):
 
     def forward(self, x, kernel, rkernel, *rest):
         bias, states, T, B = self._unpack(x, kernel, rest)
-        u = rkernel.shape[0]
+        u, dt = rkernel.shape[0], x.dtype
         after = self.reset_after
         in_bias = rec_bias = None
         if bias is not None:
             in_bias, rec_bias = (bias[0], bias[1]) if after else (bias, None)
-        xp = project(self.xt, kernel, in_bias, self.dmask, 3)
-        if after:
-            rec = Recurrence(rkernel, self.rmask, 3)
-        else:
-            rmask2 = None if self.rmask is None else self.rmask[:2]
-            rec = Recurrence(np.ascontiguousarray(rkernel[:, : 2 * u]), rmask2, 2)
-            self.rh_kernel = rkernel[:, 2 * u :]
-        H = np.empty((T + 1, B, u), dtype=x.dtype)
+        rk = rkernel if after else rkernel[:, : 2 * u]  # without reset_after: z and r only
+        w = GateWeights(kernel, rk, in_bias, self.dmask, self.rmask, (0, 1, 2))
+        X = w.project(self.xt)  # (3, T, B, u), overwritten in place by z, r and hh
+        rb = None if rec_bias is None else rec_bias.reshape(3, 1, u)
+        if not after:
+            self.rh_kernel = np.ascontiguousarray(rkernel[:, 2 * u :])
+        rmh = None if self.rmask is None or after else self.rmask[2]
+        H = np.empty((T + 1, B, u), dtype=dt)
         H[0] = states[0] if states else 0.0
-        Z = np.empty((T, B, 3 * u), dtype=x.dtype)  # z, r and the candidate hh
-        S = np.empty((T, B, u), dtype=x.dtype)  # reset_after: h W_h + b_h; else r * h
+        S = np.empty((T, B, u), dtype=dt)  # reset_after: h W_h + b_h; else r * h
+        rec, zero = np.empty((len(w.rorder), B, u), dtype=dt), None
+        tmp = np.empty((B, u), dtype=dt)
         masked = self.mask is not None
-        outs = np.empty((T, B, u), dtype=x.dtype) if masked else None
-        prev = np.zeros((B, u), dtype=x.dtype)
+        outs = np.empty((T, B, u), dtype=dt) if masked else None
+        prev = np.zeros((B, u), dtype=dt)
+        fast, ract, act = self.default_acts, self.ract, self.act
         for t in range(T):
-            h = H[t]
-            inner = rec.forward(h)
-            if after and rec_bias is not None:
-                inner += rec_bias
-            zr = Z[t, :, : 2 * u]
-            zr[...] = self.ract(xp[t, :, : 2 * u] + inner[:, : 2 * u])
-            r = zr[:, u:]
+            h, Z = H[t], X[:, t]
+            zr = Z[:2]
+            if t or states:
+                inner = w.step(h, rec)
+            else:  # h_0 is zero without initial states
+                inner = zero = np.zeros_like(rec) if zero is None else zero
+            zr += inner[:2]
             if after:
-                S[t] = inner[:, 2 * u :]
-                pre = xp[t, :, 2 * u :] + r * S[t]
+                if rb is None:
+                    np.copyto(S[t], inner[2])
+                else:
+                    zr += rb[:2]
+                    np.add(inner[2], rb[2], out=S[t])
+            if fast:
+                zr *= 0.5
+                np.tanh(zr, out=zr)
+                zr *= 0.5
+                zr += 0.5
             else:
-                hm = h if self.rmask is None else h * self.rmask[2]
-                S[t] = r * hm
-                pre = xp[t, :, 2 * u :] + S[t] @ self.rh_kernel
-            hh = Z[t, :, 2 * u :] = self.act(pre)
-            z = zr[:, :u]
-            h_new = z * h + (1.0 - z) * hh
+                zr[...] = ract(zr)
+            z, r, pre = Z
+            if after:
+                pre += np.multiply(r, S[t], out=tmp)
+            else:
+                np.multiply(r, h if rmh is None else h * rmh, out=S[t])
+                pre += np.matmul(S[t], self.rh_kernel, out=tmp)
+            if fast:
+                hh = np.tanh(pre, out=pre)
+            else:
+                hh = pre
+                hh[...] = act(pre)
+            np.subtract(h, hh, out=tmp)
+            tmp *= z
+            h_new = np.add(hh, tmp, out=H[t + 1])  # z h + (1 - z) hh
             if masked:
-                H[t + 1] = np.where(self.m[t], h_new, h)
                 prev = outs[t] = self._carry_output(t, h_new, prev)
-            else:
-                H[t + 1] = h_new
-        self.H, self.Z, self.S, self.rec = H, Z, S, rec
+                np.copyto(h_new, h, where=~self.m[t])
+        self.H, self.X, self.S, self.w, self.rmh = H, X, S, w, rmh
         return self._outputs(H[1:] if outs is None else outs, [H[T]])
 
+    def _factors(self):
+        """Turn the saved gates z, r, hh, in place, into what their gradients need.
+
+        With dcell the gradient of a step's new h: the gradient of hh's pre-activation is
+        dcell times P_h (in hh's place), z's is dcell times P_z (in z's place), r's is that
+        of the recurrent product r multiplies times P_r (in r's place). Returns z, and r
+        (times the recurrent mask without reset_after), which the loop still needs."""
+        z, r, hh = self.X
+        inner = self.S if self.reset_after else self.H[:-1]  # what r multiplies, masked below
+        Zc = z.copy()
+        D = self.H[:-1] - hh
+        if self.default_acts:
+            hh *= hh
+            np.subtract(1.0, hh, out=hh)
+            np.subtract(1.0, z, out=z)
+            hh *= z  # P_h = (1 - z) hh'
+            z *= Zc
+            z *= D  # P_z = (h - hh) z'
+            Rc = D
+            np.copyto(Rc, r)
+            np.subtract(1.0, r, out=r)
+            r *= Rc
+        else:
+            p_h = (1.0 - z) * self.dact(hh)
+            z[...] = D * self.dract(z)
+            hh[...] = p_h
+            Rc = r.copy()
+            r[...] = self.dract(r)
+        r *= inner  # P_r = inner r'
+        if self.rmh is not None:
+            r *= self.rmh
+            Rc *= self.rmh
+        return Zc, Rc
+
     def backward(self, g):
-        H, Z, S = self.H, self.Z, self.S
+        self._restore()
+        H, X, S, w = self.H, self.X, self.S, self.w
         T, u = H.shape[0] - 1, H.shape[2]
         after = self.reset_after
         dO, (dh,) = self._split_grad(g, T)
-        dXp = np.empty_like(Z)  # gradients of the input projection z, r, h
-        dRec = np.empty((T,) + dh.shape[:1] + (3 * u if after else 2 * u,), dtype=dh.dtype)
-        dS = None if after else np.empty_like(S)
+        Zc, Rc = self._factors()  # with reset_after, Rc becomes the gradient of h W_h
+        work = np.empty((len(w.rorder),) + dh.shape, dtype=dh.dtype)
+        dcell, d_rh = np.empty_like(dh), np.empty_like(dh)
         dcarry = 0.0
         masked = self.mask is not None
         for t in range(T - 1, -1, -1):
-            h = H[t]
-            z, r, hh = Z[t, :, :u], Z[t, :, u : 2 * u], Z[t, :, 2 * u :]
             if masked:
-                m = self.m[t]
                 dgo, dcarry = self._output_grad(t, dO[t], dcarry)
-                dcell = dh * m + dgo
+                np.multiply(dh, self.m[t], out=dcell)
+                dcell += dgo
+                dh_keep = dh * ~self.m[t]
             else:
-                dcell = dh + dO[t]
-            dpre_h = dcell * (1.0 - z) * self.dact(hh)
-            dXp[t, :, 2 * u :] = dpre_h
-            dXp[t, :, :u] = dcell * (h - hh) * self.dract(z)
-            dh_prev = dcell * z
+                np.add(dh, dO[t], out=dcell)
+            dz, dr, dxh = X[:, t]
+            dxh *= dcell
+            dz *= dcell
             if after:
-                dr = dpre_h * S[t]
-                dRec[t, :, 2 * u :] = dpre_h * r
+                dr *= dxh
+                Rc[t] *= dxh
+                dz_rec = (dz, dr, Rc[t])
             else:
-                d_rh = dpre_h @ self.rh_kernel.T
-                dS[t] = dpre_h
-                dr = d_rh * h if self.rmask is None else d_rh * h * self.rmask[2]
-                rm = r if self.rmask is None else r * self.rmask[2]
-                dh_prev += d_rh * rm
-            dXp[t, :, u : 2 * u] = dr * self.dract(r)
-            dRec[t, :, : 2 * u] = dXp[t, :, : 2 * u]
-            dh_prev += self.rec.backward_h(dRec[t])
-            if masked:
-                dh_prev += dh * ~self.m[t]
-            dh = dh_prev
-        dr = self.rec.kernel_grad(H[:-1], dRec)
-        if not after:
-            dr_h = S.reshape(-1, u).T @ dS.reshape(-1, u)
-            dr = np.concatenate([dr, dr_h], axis=1)
-
-        def bias_grads(db):
+                np.matmul(dxh, self.rh_kernel.T, out=d_rh)
+                dr *= d_rh
+                dz_rec = (dz, dr)
+            if not (t or self.has_states):  # the gradient of h_0 is only needed for a state
+                continue
+            np.multiply(dcell, Zc[t], out=dh)
             if not after:
-                return db
-            return np.stack([db, dRec.reshape(-1, 3 * u).sum(axis=0)])
-
-        return self._input_grads(dXp, self.needs_input_grad[0], bias_grads, [dh], dr)
+                d_rh *= Rc[t]
+                dh += d_rh
+            dh += w.step_back(dz_rec, work, out=d_rh if after else dcell)
+            if masked:
+                dh += dh_keep
+        first = 0 if self.has_states else 1  # zero h_0 adds nothing to the recurrent kernel's
+        dz_rec = (X[0, first:], X[1, first:], Rc[first:]) if after else X[:2, first:]
+        dr = w.recurrent_grad(H[first:-1], dz_rec)
+        if not after:
+            dr = np.concatenate([dr, S.reshape(-1, u).T @ X[2].reshape(-1, u)], axis=1)
+        dx, dk, db = w.input_grads(X, self.needs_input_grad[0])
+        if after and db is not None:
+            db = np.stack([db, np.concatenate([db[: 2 * u], Rc.sum(axis=(0, 1))])])
+        return self._grads(dx, dk, dr, db, [dh])
 
 
 OPS = {"simple_rnn": SimpleRNNSequence, "lstm": LSTMSequence, "gru": GRUSequence}

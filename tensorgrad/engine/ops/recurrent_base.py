@@ -1,6 +1,7 @@
-"""What the fused recurrent ops share: activations, input projection, recurrent products.
+"""What the fused recurrent ops share: activations, arguments, time-major layout, masks.
 
-See tensorgrad.engine.ops.recurrent for the ops themselves and their conventions.
+See tensorgrad.engine.ops.recurrent for the ops themselves and their conventions, and
+tensorgrad.engine.ops.recurrent_gates for the weights' per-gate blocks.
 """
 
 from __future__ import annotations
@@ -45,87 +46,6 @@ def check_activation(layer: str, name: str) -> None:
         )
 
 
-def project(x: np.ndarray, kernel: np.ndarray, bias: Any, dmask: Any, gates: int) -> np.ndarray:
-    """x (T, B, in) times kernel (in, G u) plus bias, with optional dropout masks."""
-    T, B, n = x.shape
-    if dmask is None:
-        xp = x.reshape(T * B, n) @ kernel
-    elif dmask.ndim == 2:
-        xp = (x * dmask).reshape(T * B, n) @ kernel
-    else:
-        u = kernel.shape[1] // gates
-        xp = np.empty((T * B, kernel.shape[1]), dtype=x.dtype)
-        for k in range(gates):
-            xp[:, k * u : (k + 1) * u] = (x * dmask[k]).reshape(T * B, n) @ kernel[
-                :, k * u : (k + 1) * u
-            ]
-    if bias is not None:
-        xp += bias
-    return xp.reshape(T, B, -1)
-
-
-def project_backward(
-    dxp: np.ndarray, x: np.ndarray, kernel: np.ndarray, dmask: Any, gates: int, need_x: bool
-) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Gradients of x (T, B, in), of the kernel and of the bias from dxp (T, B, G u)."""
-    T, B, n = x.shape
-    flat = dxp.reshape(T * B, -1)
-    db = flat.sum(axis=0)
-    if dmask is None:
-        dk = x.reshape(T * B, n).T @ flat
-        dx = (flat @ kernel.T).reshape(T, B, n) if need_x else None
-        return dx, dk, db
-    if dmask.ndim == 2:
-        dk = (x * dmask).reshape(T * B, n).T @ flat
-        dx = (flat @ kernel.T).reshape(T, B, n) * dmask if need_x else None
-        return dx, dk, db
-    u = kernel.shape[1] // gates
-    dk = np.empty_like(kernel)
-    dx = np.zeros_like(x) if need_x else None
-    for k in range(gates):
-        block = slice(k * u, (k + 1) * u)
-        dk[:, block] = (x * dmask[k]).reshape(T * B, n).T @ flat[:, block]
-        if need_x:
-            dx += (flat[:, block] @ kernel[:, block].T).reshape(T, B, n) * dmask[k]
-    return dx, dk, db
-
-
-class Recurrence:
-    """h (B, u) times the recurrent kernel (u, G u), each gate's block on its own masked h."""
-
-    def __init__(self, kernel: np.ndarray, rmask: Any, gates: int) -> None:
-        self.kernel, self.rmask, self.gates = kernel, rmask, gates
-        u = kernel.shape[0]
-        self.units = u
-        if rmask is not None:
-            self.blocks = np.ascontiguousarray(kernel.reshape(u, gates, u).transpose(1, 0, 2))
-
-    def forward(self, h: np.ndarray) -> np.ndarray:
-        if self.rmask is None:
-            return h @ self.kernel
-        out = np.matmul(h * self.rmask, self.blocks)  # (G, B, u)
-        return out.transpose(1, 0, 2).reshape(h.shape[0], -1)
-
-    def backward_h(self, d: np.ndarray) -> np.ndarray:
-        """The gradient of h from the gradient d (B, G u) of the product."""
-        if self.rmask is None:
-            return d @ self.kernel.T
-        dg = d.reshape(d.shape[0], self.gates, self.units).transpose(1, 0, 2)
-        return (np.matmul(dg, self.blocks.transpose(0, 2, 1)) * self.rmask).sum(axis=0)
-
-    def kernel_grad(self, hs: np.ndarray, d: np.ndarray) -> np.ndarray:
-        """The kernel's gradient summed over steps: hs (T, B, u) inputs, d (T, B, G u)."""
-        u = self.units
-        flat_d = d.reshape(-1, d.shape[-1])
-        if self.rmask is None:
-            return hs.reshape(-1, u).T @ flat_d
-        grad = np.empty_like(self.kernel)
-        for k in range(self.gates):
-            block = slice(k * u, (k + 1) * u)
-            grad[:, block] = (hs * self.rmask[k]).reshape(-1, u).T @ flat_d[:, block]
-        return grad
-
-
 class SequenceOp(Function):
     """What the three ops share: argument handling, time-major layout, masks, packing."""
 
@@ -147,6 +67,8 @@ class SequenceOp(Function):
     ) -> None:
         self.act, self.dact = ACTIVATIONS[activation]
         self.ract, self.dract = ACTIVATIONS[recurrent_activation]
+        # Keras' defaults get in-place passes: sigmoid as 0.5 tanh(x / 2) + 0.5, tanh.
+        self.default_acts = activation == "tanh" and recurrent_activation == "sigmoid"
         self.mask, self.dmask, self.rmask = mask, dropout_mask, recurrent_mask
         self.reverse, self.zero_output = reverse, zero_output
         self.has_bias, self.has_states, self.reset_after = has_bias, has_states, reset_after
@@ -157,7 +79,7 @@ class SequenceOp(Function):
         xt = x.transpose(1, 0, 2)
         if self.reverse:
             xt = xt[::-1]
-        self.xt, self.kernel = xt, kernel
+        self.xt = xt
         T, B = xt.shape[:2]
         if self.mask is not None:
             m = np.asarray(self.mask, dtype=bool).T
@@ -170,16 +92,22 @@ class SequenceOp(Function):
     def _split_grad(self, g: np.ndarray, T: int) -> tuple[np.ndarray, list[np.ndarray]]:
         return g[:, :T].transpose(1, 0, 2), [g[:, T + s].copy() for s in range(self.n_states)]
 
-    def _input_grads(self, dxp, need_x, bias_grads, dstates, rest_grads):
-        """The gradients in input order: x, kernel, recurrent kernel, bias, states."""
-        dx, dk, db = project_backward(dxp, self.xt, self.kernel, self.dmask, self.gates, need_x)
+    def _restore(self) -> None:
+        """Run forward again if an earlier backward (retain_graph) used up its saved arrays."""
+        if getattr(self, "consumed", False):
+            self.forward(*[t.data for t in self.inputs])
+        self.consumed = True
+
+    def _grads(self, dx, dk, dr, db, dstates):
+        """The gradients in input order from time-major dx: x, kernel, recurrent kernel,
+        bias, states."""
         if dx is not None:
             if self.reverse:
                 dx = dx[::-1]
             dx = dx.transpose(1, 0, 2)
-        grads = [dx, dk, rest_grads]
+        grads = [dx, dk, dr]
         if self.has_bias:
-            grads.append(bias_grads(db))
+            grads.append(db)
         if self.has_states:
             grads += dstates
         return tuple(grads)
