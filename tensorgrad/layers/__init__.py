@@ -36,6 +36,9 @@ from tensorgrad.layers.input_layer import (
 from tensorgrad.layers.input_spec import (
     InputSpec,
 )
+from tensorgrad.layers.layer_normalization import (
+    LayerNormalization,
+)
 from tensorgrad.layers.masking import (
     Masking,
 )
@@ -132,6 +135,7 @@ __all__ = [
     "InputSpec",
     "KerasTensor",
     "Layer",
+    "LayerNormalization",
     "LeakyReLU",
     "Masking",
     "MaxPooling1D",
