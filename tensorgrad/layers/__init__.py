@@ -36,6 +36,9 @@ from tensorgrad.layers.input_layer import (
 from tensorgrad.layers.input_spec import (
     InputSpec,
 )
+from tensorgrad.layers.lambda_layer import (
+    Lambda,
+)
 from tensorgrad.layers.layer_normalization import (
     LayerNormalization,
 )
@@ -134,6 +137,7 @@ __all__ = [
     "InputLayer",
     "InputSpec",
     "KerasTensor",
+    "Lambda",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",

@@ -27,6 +27,7 @@ ROLES = {
     "metric_class": "a Metric subclass",
     "initializer": "an Initializer subclass or instance",
     "activation": "a function of one tensor",
+    "lambda_function": "a function of tensors (a Lambda layer's function, shape or mask)",
     "loss_function": "a function of (y_true, y_pred)",
     "metric_function": "a function of (y_true, y_pred)",
 }
@@ -53,6 +54,8 @@ def fits(role: str, obj: Any) -> bool:
         if isinstance(obj, type) or not callable(obj):
             return False
         return _takes(obj, 1 if role == "activation" else 2)
+    if role == "lambda_function":
+        return not isinstance(obj, type) and callable(obj) and (_takes(obj, 1) or _takes(obj, 2))
     base = _bases()[role]
     if role == "model" and not (isinstance(obj, type) and callable(getattr(obj, "fit", None))):
         return False

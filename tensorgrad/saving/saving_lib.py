@@ -470,8 +470,11 @@ def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None
                 "custom_objects={'Name': Class}"
             )
         config = _with_custom(item["config"], custom)
-        if "deserialize_layer" in inspect.signature(cls.from_config).parameters:
+        parameters = inspect.signature(cls.from_config).parameters
+        if "deserialize_layer" in parameters:
             return cls.from_config(config, deserialize_layer=make)  # a model of layers
+        if "custom_objects" in parameters:  # a Lambda: its functions, by name
+            return cls.from_config(config, custom_objects=custom)
         return cls.from_config(config)
 
     if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
