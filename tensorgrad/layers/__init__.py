@@ -5,6 +5,12 @@
 512
 """
 
+from tensorgrad.layers.activation_layers import (
+    ELU,
+    PReLU,
+    ReLU,
+    Softmax,
+)
 from tensorgrad.layers.activations import (
     LeakyReLU,
 )
@@ -109,6 +115,7 @@ from tensorgrad.layers.wrappers import (
 )
 
 __all__ = [
+    "ELU",
     "GRU",
     "LSTM",
     "Activation",
@@ -148,16 +155,19 @@ __all__ = [
     "Minimum",
     "Multiply",
     "Normalization",
+    "PReLU",
     "RandomContrast",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "ReLU",
     "Rescaling",
     "Reshape",
     "Resizing",
     "SeparableConv2D",
     "SimpleRNN",
+    "Softmax",
     "Subtract",
     "TextVectorization",
     "TimeDistributed",
