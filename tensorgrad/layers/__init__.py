@@ -103,6 +103,13 @@ from tensorgrad.layers.reshaping import (
     UpSampling2D,
     ZeroPadding2D,
 )
+from tensorgrad.layers.reshaping_extra import (
+    Cropping1D,
+    Cropping2D,
+    Identity,
+    Permute,
+    RepeatVector,
+)
 from tensorgrad.layers.symbolic import (
     KerasTensor,
 )
@@ -130,6 +137,8 @@ __all__ = [
     "Conv1D",
     "Conv2D",
     "Conv2DTranspose",
+    "Cropping1D",
+    "Cropping2D",
     "Dense",
     "DepthwiseConv2D",
     "Dot",
@@ -140,6 +149,7 @@ __all__ = [
     "GlobalAveragePooling2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "Identity",
     "Input",
     "InputLayer",
     "InputSpec",
@@ -156,12 +166,14 @@ __all__ = [
     "Multiply",
     "Normalization",
     "PReLU",
+    "Permute",
     "RandomContrast",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
     "ReLU",
+    "RepeatVector",
     "Rescaling",
     "Reshape",
     "Resizing",

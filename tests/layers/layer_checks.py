@@ -4,6 +4,7 @@ trips, the shapes a summary prints, and save/load of a model holding the layer."
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,18 +80,18 @@ def keras_config_keys(name: str, *args: Any, **kwargs: Any) -> None:
     ours = getattr(layers, name)(*args, **kwargs).get_config()
     for key in set(theirs) - {"name", "dtype", "trainable"}:
         assert key in ours, f"{name}: config lacks {key!r}"
-        value = ours[key]
-        expected = theirs[key]
-        if isinstance(expected, tuple):
-            expected = list(expected)
-        if isinstance(value, tuple):
-            value = list(value)
+        value, expected = _as_json(ours[key]), _as_json(theirs[key])
         if isinstance(expected, dict):  # an initializer: compare the class name
             assert value == expected.get("class_name", expected) or (
                 isinstance(value, dict) and value.get("class_name") == expected["class_name"]
             ), f"{name}: {key} {value!r} != {expected!r}"
         else:
             assert value == expected, f"{name}: {key} {value!r} != {expected!r}"
+
+
+def _as_json(value: Any) -> Any:
+    """The value as a saved file holds it (tuples become lists)."""
+    return json.loads(json.dumps(value))
 
 
 def summary_lines(model: models.Model) -> str:

@@ -50,7 +50,11 @@ def test_outputs_and_input_gradients_agree_with_keras():
 
 def test_in_sequential_and_functional_models():
     model = models.Sequential(
-        [layers.Dense(4, input_shape=(3,)), layers.Lambda(lambda x: x[:, :2], name="first_two"), layers.Dense(1)]
+        [
+            layers.Dense(4, input_shape=(3,)),
+            layers.Lambda(lambda x: x[:, :2], name="first_two"),
+            layers.Dense(1),
+        ]
     )
     assert re.search(r"first_two \(Lambda\)\s+\(None, 2\)\s+0\n", summary_lines(model))
     assert model.predict(np.ones((2, 3)), verbose=0).shape == (2, 1)
@@ -108,9 +112,7 @@ def test_a_python_lambda_is_saved_without_code_and_refused_on_load(tmp_path: Pat
     with pytest.raises(SavingError, match="is a Python lambda.*safe_mode=False"):
         saving.load_model(tmp_path / "m.tensorgrad")
     with pytest.raises(ValueError, match='Lambda layer "lambda_x".*Python lambda'):
-        layers.deserialize(
-            {"class_name": "Lambda", "config": {**config, "name": "lambda_x"}}
-        )
+        layers.deserialize({"class_name": "Lambda", "config": {**config, "name": "lambda_x"}})
 
 
 def test_config_round_trip_with_shapes():
