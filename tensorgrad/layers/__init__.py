@@ -69,6 +69,12 @@ from tensorgrad.layers.merging import (
     multiply,
     subtract,
 )
+from tensorgrad.layers.noise import (
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+)
 from tensorgrad.layers.normalization import (
     BatchNormalization,
 )
@@ -145,6 +151,8 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GaussianDropout",
+    "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalMaxPooling1D",
@@ -180,6 +188,8 @@ __all__ = [
     "SeparableConv2D",
     "SimpleRNN",
     "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
     "Subtract",
     "TextVectorization",
     "TimeDistributed",
