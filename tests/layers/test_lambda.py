@@ -44,7 +44,8 @@ def test_outputs_and_input_gradients_agree_with_keras():
     k = keras()
     x = RNG.standard_normal((3, 4))
     make = FUNCTIONS["concat"][0]
-    ours, theirs = layers.Lambda(make(ops)), k.layers.Lambda(make(k.ops))
+    ours = layers.Lambda(make(ops), dtype="float64")
+    theirs = k.layers.Lambda(make(k.ops), dtype="float64")
     assert_same(run_ours(ours, x), run_keras(theirs, x))
 
 
