@@ -5,10 +5,10 @@ variance of each sample over `axis`, gamma and beta shaped like the input's size
 `axis`; the same in training and inference, so no moving statistics.
 
 >>> from tensorgrad import layers
->>> norm = layers.LayerNormalization()
+>>> norm = layers.LayerNormalization(name="norm")
 >>> norm.build((None, 10, 64))
 >>> [(w.name, w.shape) for w in norm.weights]
-[('layer_normalization/gamma', (64,)), ('layer_normalization/beta', (64,))]
+[('norm/gamma', (64,)), ('norm/beta', (64,))]
 """
 
 from __future__ import annotations
