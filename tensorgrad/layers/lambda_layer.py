@@ -78,8 +78,9 @@ class Lambda(Layer):
                 f"Lambda: mask must be None or a function mask(inputs, mask), got {mask!r}"
             )
         if arguments is not None and not isinstance(arguments, Mapping):
-            raise TypeError(f"Lambda: arguments must be a dict of keyword arguments, got "
-                            f"{arguments!r}")
+            raise TypeError(
+                f"Lambda: arguments must be a dict of keyword arguments, got {arguments!r}"
+            )
         self.function = function
         self.arguments = dict(arguments or {})
         self.mask = mask
