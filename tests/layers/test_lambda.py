@@ -112,6 +112,8 @@ def test_a_python_lambda_is_saved_without_code_and_refused_on_load(tmp_path: Pat
     model.save(tmp_path / "m.tensorgrad")
     with pytest.raises(SavingError, match="is a Python lambda.*safe_mode=False"):
         saving.load_model(tmp_path / "m.tensorgrad")
+    with pytest.raises(SavingError, match="is a Python lambda"):  # no code to run in any mode
+        saving.load_model(tmp_path / "m.tensorgrad", safe_mode=False)
     with pytest.raises(ValueError, match='Lambda layer "lambda_x".*Python lambda'):
         layers.deserialize({"class_name": "Lambda", "config": {**config, "name": "lambda_x"}})
 
