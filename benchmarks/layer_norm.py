@@ -5,6 +5,10 @@ A Transformer block's shape, (batch 32, 64 steps, 256 features), float32. Rounds
 the three (order rotated each round); the medians of the per-round ratios are reported.
 
     python benchmarks/layer_norm.py            # 30 timed rounds after 5 warm-up rounds
+
+Measured on the 2-core development machine (load 1.5-1.8, torch on 1 thread): fused 3.5 ms
+(2.0x torch), composed 4.5 ms (2.6x torch): the fused op is about 1.3x faster than the
+composition, and saves one graph node per small op.
 """
 
 from __future__ import annotations
