@@ -48,18 +48,32 @@ class LayerNorm(Function):
 
     def backward(self, g):
         need = self.needs_input_grad
-        xhat, keep = self.xhat, self.keep
+        xhat, keep, gamma = self.xhat, self.keep, self.gamma
+        gxhat = g * xhat if need[0] or (self.has_gamma and need[1]) else None
         grads: list[Any] = [None]
         if need[0]:
-            dxhat = g if self.gamma is None else g * self.gamma
-            m1 = dxhat.mean(axis=self.axes, keepdims=True)
-            m2 = (dxhat * xhat).mean(axis=self.axes, keepdims=True)
-            gx = dxhat - m1
+            # dxhat = g * gamma; gx = inv * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+            if gamma is None:
+                m1 = g.mean(axis=self.axes, keepdims=True)
+                m2 = gxhat.mean(axis=self.axes, keepdims=True)
+                gx = g - m1
+            elif self.axes == (g.ndim - 1,):  # the usual case: matrix-vector products
+                n = g.shape[-1]
+                row = gamma.reshape(-1)
+                m1 = (g @ row)[..., None] / n
+                m2 = (gxhat @ row)[..., None] / n
+                gx = g * gamma
+                gx -= m1
+            else:
+                gx = g * gamma
+                m1 = gx.mean(axis=self.axes, keepdims=True)
+                m2 = (gxhat * gamma).mean(axis=self.axes, keepdims=True)
+                gx -= m1
             gx -= xhat * m2
             gx *= self.inv
             grads[0] = gx
         if self.has_gamma:
-            grads.append((g * xhat).sum(axis=keep, keepdims=True) if need[1] else None)
+            grads.append(gxhat.sum(axis=keep, keepdims=True) if need[1] else None)
         if self.has_beta:
             grads.append(g.sum(axis=keep, keepdims=True) if need[-1] else None)
         return tuple(grads)
