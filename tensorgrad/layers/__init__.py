@@ -5,6 +5,12 @@
 512
 """
 
+from tensorgrad.layers.activation_layers import (
+    ELU,
+    PReLU,
+    ReLU,
+    Softmax,
+)
 from tensorgrad.layers.activations import (
     LeakyReLU,
 )
@@ -39,6 +45,12 @@ from tensorgrad.layers.input_layer import (
 from tensorgrad.layers.input_spec import (
     InputSpec,
 )
+from tensorgrad.layers.lambda_layer import (
+    Lambda,
+)
+from tensorgrad.layers.layer_normalization import (
+    LayerNormalization,
+)
 from tensorgrad.layers.masking import (
     Masking,
 )
@@ -59,6 +71,12 @@ from tensorgrad.layers.merging import (
     minimum,
     multiply,
     subtract,
+)
+from tensorgrad.layers.noise import (
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
 )
 from tensorgrad.layers.normalization import (
     BatchNormalization,
@@ -94,6 +112,13 @@ from tensorgrad.layers.reshaping import (
     UpSampling2D,
     ZeroPadding2D,
 )
+from tensorgrad.layers.reshaping_extra import (
+    Cropping1D,
+    Cropping2D,
+    Identity,
+    Permute,
+    RepeatVector,
+)
 from tensorgrad.layers.symbolic import (
     KerasTensor,
 )
@@ -106,6 +131,7 @@ from tensorgrad.layers.wrappers import (
 )
 
 __all__ = [
+    "ELU",
     "GRU",
     "LSTM",
     "Activation",
@@ -120,21 +146,28 @@ __all__ = [
     "Conv1D",
     "Conv2D",
     "Conv2DTranspose",
+    "Cropping1D",
+    "Cropping2D",
     "Dense",
     "DepthwiseConv2D",
     "Dot",
     "Dropout",
     "Embedding",
     "Flatten",
+    "GaussianDropout",
+    "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "Identity",
     "Input",
     "InputLayer",
     "InputSpec",
     "KerasTensor",
+    "Lambda",
     "Layer",
+    "LayerNormalization",
     "LeakyReLU",
     "Masking",
     "MaxPooling1D",
@@ -144,16 +177,23 @@ __all__ = [
     "MultiHeadAttention",
     "Multiply",
     "Normalization",
+    "PReLU",
+    "Permute",
     "RandomContrast",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "ReLU",
+    "RepeatVector",
     "Rescaling",
     "Reshape",
     "Resizing",
     "SeparableConv2D",
     "SimpleRNN",
+    "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
     "Subtract",
     "TextVectorization",
     "TimeDistributed",

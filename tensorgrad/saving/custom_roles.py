@@ -29,6 +29,7 @@ ROLES = {
     "regularizer": "a Regularizer subclass or instance, or a function of one tensor",
     "constraint": "a Constraint subclass or instance, or a function of one tensor",
     "activation": "a function of one tensor",
+    "lambda_function": "a function of tensors (a Lambda layer's function, shape or mask)",
     "loss_function": "a function of (y_true, y_pred)",
     "metric_function": "a function of (y_true, y_pred)",
 }
@@ -57,6 +58,8 @@ def fits(role: str, obj: Any) -> bool:
         if isinstance(obj, type) or not callable(obj):
             return False
         return _takes(obj, 1 if role == "activation" else 2)
+    if role == "lambda_function":
+        return not isinstance(obj, type) and callable(obj) and (_takes(obj, 1) or _takes(obj, 2))
     base = _bases()[role]
     if role in ("regularizer", "constraint") and not isinstance(obj, type):
         return isinstance(obj, base) or (callable(obj) and _takes(obj, 1))

@@ -115,6 +115,7 @@ def load_model(
     custom_objects: Mapping[str, Any] | None = None,
     compile: bool = True,
     strict: bool = False,
+    safe_mode: bool = True,
 ) -> Model:
     """Rebuild a model saved by `save_model`: same layers, weights and predictions.
 
@@ -127,6 +128,9 @@ def load_model(
             metrics. With False the model is returned uncompiled.
         strict: refuse weights that are NaN, infinite or beyond the weight's float type;
             by default they load with a RuntimeWarning naming each such weight.
+        safe_mode: Keras' switch for loading a Lambda's saved code. A tensorgrad file never
+            holds code, so nothing changes with False: a Lambda's function comes from
+            `custom_objects` either way, and a Python lambda cannot be loaded back.
 
     The whole config, and the size of every weight it declares against the archive, is
     checked before anything is built (see `config_checks`), and the model is built under
@@ -470,8 +474,11 @@ def deserialize_model(spec: Any, custom_objects: Mapping[str, Any] | None = None
                 "custom_objects={'Name': Class}"
             )
         config = _with_custom(item["config"], custom)
-        if "deserialize_layer" in inspect.signature(cls.from_config).parameters:
+        parameters = inspect.signature(cls.from_config).parameters
+        if "deserialize_layer" in parameters:
             return cls.from_config(config, deserialize_layer=make)  # a model of layers
+        if "custom_objects" in parameters:  # a Lambda: its functions, by name
+            return cls.from_config(config, custom_objects=custom)
         return cls.from_config(config)
 
     if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):

@@ -1,0 +1,151 @@
+"""LayerNormalization: normalise each sample over its feature axes (Transformers' norm).
+
+Keras 3's rules (`layers/normalization/layer_normalization.py`): epsilon 1e-3, the biased
+variance of each sample over `axis`, gamma and beta shaped like the input's sizes on
+`axis`; the same in training and inference, so no moving statistics.
+
+>>> from tensorgrad import layers
+>>> norm = layers.LayerNormalization(name="norm")
+>>> norm.build((None, 10, 64))
+>>> [(w.name, w.shape) for w in norm.weights]
+[('norm/gamma', (64,)), ('norm/beta', (64,))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorgrad import constraints, initializers, regularizers
+from tensorgrad.engine.ops import layer_norm as ln_ops
+from tensorgrad.engine.tensor import Tensor
+from tensorgrad.layers.base import Layer
+from tensorgrad.layers.input_spec import InputSpec
+
+
+class LayerNormalization(Layer):
+    """(x - mean) / sqrt(var + epsilon) * gamma + beta, statistics per sample over `axis`.
+
+    Args:
+        axis: the axis (or list of axes) normalised together, -1 by default.
+        epsilon: added to the variance, 1e-3 (PyTorch's default is 1e-5).
+        center: learn a shift beta.
+        scale: learn a scale gamma.
+        beta_initializer, gamma_initializer: initializers of the two weights.
+        beta_regularizer, gamma_regularizer: penalties of the weights added to the loss.
+        beta_constraint, gamma_constraint: projections applied after each update.
+
+    Weights, in Keras' order: gamma, then beta.
+    """
+
+    def __init__(
+        self,
+        axis: int | Sequence[int] = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        rms_scaling: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+            self.axis: int | list[int] = int(axis)
+        elif (
+            isinstance(axis, (list, tuple))
+            and axis
+            and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis)
+        ):
+            self.axis = [int(a) for a in axis]
+        else:
+            raise TypeError(
+                f"LayerNormalization: axis must be an int or a list of ints, got {axis!r}"
+            )
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
+            raise ValueError(
+                f"LayerNormalization: epsilon must be a non-negative number, got {epsilon!r}"
+            )
+        if rms_scaling:
+            raise ValueError(
+                "LayerNormalization: rms_scaling=True is deprecated in Keras (it scales by the "
+                "variance, not the root mean square) and not supported; expected False"
+            )
+        self.epsilon = float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.rms_scaling = False
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.gamma: Tensor | None = None
+        self.beta: Tensor | None = None
+        self.supports_masking = True
+
+    def _axes(self, ndim: int) -> tuple[int, ...]:
+        axes = [self.axis] if isinstance(self.axis, int) else self.axis
+        if any(not -ndim <= a < ndim for a in axes):
+            raise ValueError(
+                f'LayerNormalization layer "{self.name}": axis {self.axis} is out of range for '
+                f"inputs of rank {ndim}"
+            )
+        return tuple(sorted({a % ndim for a in axes}))
+
+    def build(self, input_shape: tuple[Any, ...]) -> None:
+        axes = self._axes(len(input_shape))
+        shape = tuple(input_shape[a] for a in axes)
+        if None in shape:
+            raise ValueError(
+                f'LayerNormalization layer "{self.name}": the normalised axis {self.axis} must '
+                f"have a known size, got input shape {input_shape}"
+            )
+        if self.scale:
+            self.gamma = self.add_weight(
+                "gamma",
+                shape,
+                self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
+        if self.center:
+            self.beta = self.add_weight(
+                "beta",
+                shape,
+                self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=dict(zip(axes, shape)))
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return ln_ops.layer_norm(
+            inputs, self.gamma, self.beta, self._axes(inputs.ndim), self.epsilon
+        )
+
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        self._axes(len(input_shape))
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        }
