@@ -255,14 +255,17 @@ class Conv2D(Function):
         if self.relu:
             kernels.relu(out, out=out)  # in place, in the same op: no second array
         if self.needs_input_grad:  # saved only when a backward will follow
-            self.cols, self.w, self.xp_shape, self.out = cols, w, xp.shape, out
+            self.cols, self.w, self.xp_shape = cols, w, xp.shape
+            # The ReLU's mask as bytes: a quarter of the output's size to keep and to read
+            # back, and the output itself can go as soon as the next layer is done with it.
+            self.active = out > 0 if self.relu else None
         return out.reshape(n, oh, ow, o)
 
     def backward(self, grad):
         need = self.needs_input_grad
         w, cols, g = self.w, self.cols, self.groups
         if self.relu:
-            grad = np.multiply(grad, self.out.reshape(grad.shape) > 0)
+            grad = np.multiply(grad, self.active.reshape(grad.shape))
         kh, kw, cg, o = w.shape
         n, oh, ow, _ = grad.shape
         g2 = grad.reshape(-1, o)
