@@ -6,21 +6,16 @@ given to a model), and computes its output in `call`. `__call__` converts arrays
 when needed, checks the input against what the layer was built for, then runs `call`.
 A layer is described by `get_config()` and made again by `from_config(config)`.
 
-Losses beyond the compiled one, as Keras 3 keeps them: `add_loss(tensor)` inside `call`,
-the `activity_regularizer` penalty of each output (divided by the batch size), and the
-penalties of the weights' regularizers. `layer.losses` lists them; the outermost call
-(a model's, during fit) clears those of the previous call first.
+The losses a layer adds beyond the compiled one (`add_loss`, activity and weight
+penalties, `layer.losses`) are kept by layers/layer_losses.py, which Layer inherits.
 """
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import difflib
 import functools
 import inspect
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,8 +24,9 @@ from tensorgrad import constraints, initializers, regularizers
 from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import as_array, default_float
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers import symbolic, weight_budget
+from tensorgrad.layers import layer_losses, symbolic, weight_budget
 from tensorgrad.layers.input_spec import InputSpec, format_shape, reshape_hint
+from tensorgrad.layers.layer_losses import LossTracking, losses_paused
 from tensorgrad.utils import nest, text_arrays
 from tensorgrad.utils.registry import snake_case
 
@@ -38,32 +34,6 @@ LAYER_CLASSES: dict[str, type[Layer]] = {}
 """Every Layer subclass by class name, for `deserialize` (filled as classes are defined)."""
 
 _name_counts: dict[str, int] = {}
-
-
-class _CallState(threading.local):
-    """The layer whose call is outermost now (it owns the clearing of losses), and whether
-    losses are being recorded (not while a shape is probed with zeros)."""
-
-    entry: Layer | None = None
-    paused: int = 0
-
-
-_call_state = _CallState()
-
-_extra_losses_made = False
-"""Whether any weight with a regularizer or any add_loss was ever made in this process: until
-then every `losses` list is empty, and training skips looking for one (a walk over every
-sublayer and weight at each step)."""
-
-
-def extra_losses_possible() -> bool:
-    """False while no layer can have a non-empty `losses` (no regularizer, no add_loss yet)."""
-    return _extra_losses_made
-
-
-def _note_extra_losses() -> None:
-    global _extra_losses_made
-    _extra_losses_made = True
 
 
 def unique_name(base: str) -> str:
@@ -108,7 +78,7 @@ def _wrap_build(build: Any) -> Any:
     return wrapped
 
 
-class Layer:
+class Layer(LossTracking):
     """Base class of layers: weights, lazy build, call, config.
 
     Args:
@@ -288,7 +258,7 @@ class Layer:
         regularizer = regularizers.get(regularizer)
         constraint = constraints.get(constraint)
         if regularizer is not None:
-            _note_extra_losses()
+            layer_losses.note_extra_losses()
         if given["shape"] is None:
             raise TypeError(f'add_weight: layer "{self.name}" must give the shape= of the weight')
         shape, name = tuple(given["shape"]), given["name"]
@@ -470,7 +440,7 @@ class Layer:
             kwargs["training"] = self._training_if_unset if training is None else bool(training)
         if self._call_takes_mask and "mask" not in given:
             kwargs["mask"] = mask
-        state = _call_state
+        state = layer_losses.call_state
         if state.entry is not None or state.paused:
             outputs = self.call(x, *args, **kwargs)
         else:  # the outermost call: the losses of the previous one go, as in Keras
@@ -485,75 +455,6 @@ class Layer:
         if mask is not None or self._makes_masks:
             _set_masks(outputs, self.compute_mask(x, mask), x)
         return outputs
-
-    # ----- losses -----
-    def add_loss(self, loss: Any) -> None:
-        """Add a scalar loss tensor (or a list of them) to `losses`, usually inside `call`.
-
-        fit adds the sum of `model.losses` to the compiled loss, so its gradient trains
-        the weights it depends on. The next outermost call clears them.
-
-        Raises:
-            ValueError: a value that is not a tensor (Keras' rule: compute the loss with
-                tensor operations, inside `call`).
-        """
-        items = nest.flatten(loss)
-        for item in items:
-            if not isinstance(item, Tensor):
-                raise ValueError(
-                    "`add_loss()` can only be called from inside `build()` or `call()`, on a "
-                    f"tensor input. Received invalid value: {item!r}"
-                )
-        if not _call_state.paused and items:
-            _note_extra_losses()
-            self._losses.extend(items)
-
-    def _add_activity_losses(self, outputs: Any) -> None:
-        """The activity penalty of each output tensor, divided by its batch size (Keras 3:
-        the weighting against weight penalties then does not depend on the batch size)."""
-        for output in nest.flatten(outputs):
-            if not isinstance(output, Tensor):
-                continue
-            loss = self.activity_regularizer(output)
-            if output.data.ndim > 0:
-                batch = output.data.shape[0]
-                loss = loss / batch if batch else loss * 0.0  # Keras' divide_no_nan
-            self.add_loss(loss)
-
-    def _all_sublayers(self) -> list[Layer]:
-        """Every layer inside this one, at any depth, each once, in Keras' `_flatten_layers`
-        order (which sets the order of `losses`): the direct sublayers in turn, each
-        followed by its own sublayers, those visited last first."""
-        found: list[Layer] = []
-        queue = collections.deque(self._sublayers())
-        seen = {id(self)}
-        while queue:
-            layer = queue.popleft()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            found.append(layer)
-            queue.extendleft(layer._sublayers())
-        return found
-
-    def _clear_losses(self) -> None:
-        self._losses.clear()
-        for layer in self._all_sublayers():
-            layer._losses.clear()
-
-    @property
-    def losses(self) -> list[Tensor]:
-        """The extra scalar losses: those of `add_loss` and activity regularizers from the
-        last call (this layer's, then its sublayers'), then the penalty of each trainable
-        weight that has a regularizer, computed from the weight's current value."""
-        losses = list(self._losses)
-        for layer in self._all_sublayers():
-            losses.extend(layer._losses)
-        for weight in self.trainable_weights:
-            regularizer = getattr(weight, "regularizer", None)
-            if regularizer is not None:
-                losses.append(regularizer(weight))
-        return losses
 
     def call(self, inputs: Any) -> Any:
         """The computation: subclasses define it (`training=` is passed if it is a parameter)."""
@@ -669,16 +570,6 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-@contextlib.contextmanager
-def losses_paused() -> Iterator[None]:
-    """Run layers without recording or clearing losses (calls on zeros to find shapes)."""
-    _call_state.paused += 1
-    try:
-        yield
-    finally:
-        _call_state.paused -= 1
 
 
 def _to_tensor(inputs: Any) -> Tensor:

@@ -29,8 +29,9 @@ from tensorgrad.engine import grad_mode
 from tensorgrad.engine.backend import default_float
 from tensorgrad.engine.ops import elementwise, reduce
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers.base import Layer, extra_losses_possible, losses_paused
+from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.layer_losses import extra_losses_possible, losses_paused
 from tensorgrad.layers.symbolic import is_shape
 from tensorgrad.models import data
 from tensorgrad.models.compile_utils import CompileLoss, CompileMetrics
