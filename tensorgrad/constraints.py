@@ -12,7 +12,6 @@ tensor([0., 2.])
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 from tensorgrad.engine.function import lift
 from tensorgrad.engine.ops import elementwise, reduce
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.utils.registry import get as _registry_get
+from tensorgrad.utils import registry
 from tensorgrad.utils.registry import register
 
 CONSTRAINTS: dict[str, Any] = {}
@@ -153,37 +152,23 @@ def get(identifier: Any) -> Any:
         ValueError: an unknown name (the message lists the known ones), or something that
             is not a constraint.
     """
-    if identifier is None:
-        return None
-    found = _registry_get("constraint", identifier, CONSTRAINTS)
-    if inspect.isclass(found):
-        found = found()
-    if not callable(found):
-        raise ValueError(
-            f"Could not interpret constraint identifier: {identifier!r}; expected None, a "
-            f"name such as 'max_norm', a config dict, a Constraint or a function of one weight"
-        )
-    return found
+    return registry.get_callable(
+        "constraint",
+        identifier,
+        CONSTRAINTS,
+        "a name such as 'max_norm', a config dict, a Constraint or a function of one weight",
+    )
 
 
 def serialize(constraint: Any) -> Any:
     """{"class_name": ..., "config": ...} for a Constraint; a function by its name; None."""
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    return getattr(constraint, "__name__", repr(constraint))
+    return registry.serialize_callable(constraint, Constraint)
 
 
 def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:
     """A constraint from `serialize`'s output; your classes or functions by name from
     `custom_objects`."""
-    custom = dict(custom_objects or {})
-    if isinstance(config, str) and config in custom:
-        return get(custom[config])
-    if isinstance(config, Mapping) and config.get("class_name") in custom:
-        return custom[config["class_name"]].from_config(dict(config.get("config") or {}))
-    return get(config)
+    return registry.deserialize_callable(config, custom_objects, get)
 
 
 def apply(variable: Tensor) -> None:

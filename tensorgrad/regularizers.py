@@ -15,7 +15,6 @@ Layers take them as `kernel_regularizer=`, `bias_regularizer=`, `activity_regula
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +25,7 @@ from tensorgrad.engine.function import lift
 from tensorgrad.engine.ops import elementwise, linalg, reduce
 from tensorgrad.engine.ops import shape as shape_ops
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.utils.registry import get as _registry_get
+from tensorgrad.utils import registry
 from tensorgrad.utils.registry import register
 
 REGULARIZERS: dict[str, Any] = {}
@@ -206,37 +205,23 @@ def get(identifier: Any) -> Any:
         ValueError: an unknown name (the message lists the known ones), or something that
             is not a regularizer.
     """
-    if identifier is None:
-        return None
-    found = _registry_get("regularizer", identifier, REGULARIZERS)
-    if inspect.isclass(found):
-        found = found()
-    if not callable(found):
-        raise ValueError(
-            f"Could not interpret regularizer identifier: {identifier!r}; expected None, a "
-            f"name such as 'l2', a config dict, a Regularizer or a function of one tensor"
-        )
-    return found
+    return registry.get_callable(
+        "regularizer",
+        identifier,
+        REGULARIZERS,
+        "a name such as 'l2', a config dict, a Regularizer or a function of one tensor",
+    )
 
 
 def serialize(regularizer: Any) -> Any:
     """{"class_name": ..., "config": ...} for a Regularizer; a function by its name; None."""
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    return getattr(regularizer, "__name__", repr(regularizer))
+    return registry.serialize_callable(regularizer, Regularizer)
 
 
 def deserialize(config: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:
     """A regularizer from `serialize`'s output; your classes or functions by name from
     `custom_objects`."""
-    custom = dict(custom_objects or {})
-    if isinstance(config, str) and config in custom:
-        return get(custom[config])
-    if isinstance(config, Mapping) and config.get("class_name") in custom:
-        return custom[config["class_name"]].from_config(dict(config.get("config") or {}))
-    return get(config)
+    return registry.deserialize_callable(config, custom_objects, get)
 
 
 __all__ = [

@@ -66,6 +66,49 @@ def _lookup(family: str, name: str, table: Mapping[str, Any]) -> Any:
     raise ValueError(f"Unknown {family} {name!r}. Known {family}s: {known}")
 
 
+def get_callable(family: str, identifier: Any, table: Mapping[str, Any], expected: str) -> Any:
+    """`get` for families of callables with defaults (regularizers, constraints): a class
+    found by name is made with its defaults, and what is found must be callable.
+
+    Raises:
+        ValueError: an unknown name (listing the known ones), or something not callable;
+            `expected` says what would do.
+    """
+    if identifier is None:
+        return None
+    found = get(family, identifier, table)
+    if isinstance(found, type):
+        found = found()
+    if not callable(found):
+        raise ValueError(
+            f"Could not interpret {family} identifier: {identifier!r}; expected None, {expected}"
+        )
+    return found
+
+
+def serialize_callable(obj: Any, base: type) -> Any:
+    """{"class_name": ..., "config": ...} for an instance of `base`; a function by its name;
+    None for None."""
+    if obj is None:
+        return None
+    if isinstance(obj, base):
+        return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    return getattr(obj, "__name__", repr(obj))
+
+
+def deserialize_callable(
+    config: Any, custom_objects: Mapping[str, Any] | None, get_one: Callable[[Any], Any]
+) -> Any:
+    """The object `serialize_callable` described; your classes or functions by name from
+    `custom_objects`, the library's through `get_one`."""
+    custom = dict(custom_objects or {})
+    if isinstance(config, str) and config in custom:
+        return get_one(custom[config])
+    if isinstance(config, Mapping) and config.get("class_name") in custom:
+        return custom[config["class_name"]].from_config(dict(config.get("config") or {}))
+    return get_one(config)
+
+
 def register(table: dict[str, Any], *names: str) -> Callable[[Any], Any]:
     """Decorator adding a class or function to `table` under its snake_case name and `names`."""
 
