@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import constraints, initializers, regularizers
 from tensorgrad.engine.ops import layer_norm as ln_ops
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.scale_and_shift import ScaleAndShift
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(ScaleAndShift, Layer):
     """(x - mean) / sqrt(var + epsilon) * gamma + beta, statistics per sample over `axis`.
 
     Args:
@@ -78,16 +78,17 @@ class LayerNormalization(Layer):
                 "variance, not the root mean square) and not supported; expected False"
             )
         self.epsilon = float(epsilon)
-        self.center, self.scale = bool(center), bool(scale)
+        self._init_scale_and_shift(
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
         self.rms_scaling = False
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.gamma: Tensor | None = None
-        self.beta: Tensor | None = None
         self.supports_masking = True
 
     def _axes(self, ndim: int) -> tuple[int, ...]:
@@ -107,22 +108,7 @@ class LayerNormalization(Layer):
                 f'LayerNormalization layer "{self.name}": the normalised axis {self.axis} must '
                 f"have a known size, got input shape {input_shape}"
             )
-        if self.scale:
-            self.gamma = self.add_weight(
-                "gamma",
-                shape,
-                self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
-        if self.center:
-            self.beta = self.add_weight(
-                "beta",
-                shape,
-                self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
+        self._build_scale_and_shift(shape)
         self.input_spec = InputSpec(ndim=len(input_shape), axes=dict(zip(axes, shape)))
 
     def call(self, inputs: Tensor) -> Tensor:
@@ -139,13 +125,6 @@ class LayerNormalization(Layer):
             **super().get_config(),
             "axis": self.axis,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
+            **self._scale_and_shift_config(),
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }

@@ -21,14 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad import constraints, initializers, regularizers
+from tensorgrad import initializers
 from tensorgrad.engine.ops import normalization as norm_ops
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.scale_and_shift import ScaleAndShift
 
 
-class BatchNormalization(Layer):
+class BatchNormalization(ScaleAndShift, Layer):
     """Normalises its input to mean 0 and variance 1 per feature, then scales and shifts.
 
     Args:
@@ -77,17 +78,18 @@ class BatchNormalization(Layer):
         if not epsilon > 0:
             raise ValueError(f"BatchNormalization: epsilon must be positive, got {epsilon}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
-        self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self._init_scale_and_shift(
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            beta_regularizer,
+            gamma_regularizer,
+            beta_constraint,
+            gamma_constraint,
+        )
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.gamma: Tensor | None = None
-        self.beta: Tensor | None = None
         self.supports_masking = True
 
     def _axes(self, ndim: int) -> tuple[int, ...]:
@@ -107,22 +109,7 @@ class BatchNormalization(Layer):
                 f'BatchNormalization layer "{self.name}": the feature axis {self.axis} must have '
                 f"a known size, got input shape {input_shape}"
             )
-        if self.scale:
-            self.gamma = self.add_weight(
-                "gamma",
-                shape,
-                self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
-        if self.center:
-            self.beta = self.add_weight(
-                "beta",
-                shape,
-                self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
+        self._build_scale_and_shift(shape)
         self.moving_mean = self.add_weight(
             "moving_mean", shape, self.moving_mean_initializer, trainable=False
         )
@@ -160,14 +147,7 @@ class BatchNormalization(Layer):
             "axis": self.axis if isinstance(self.axis, int) else list(self.axis),
             "momentum": self.momentum,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **self._scale_and_shift_config(),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }
