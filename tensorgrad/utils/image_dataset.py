@@ -21,7 +21,6 @@ run; a file that passes that check but fails to decode later raises a ValueError
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from typing import Any
@@ -31,7 +30,7 @@ import numpy as np
 from tensorgrad.engine import random
 from tensorgrad.engine.ops import image as image_ops
 from tensorgrad.utils import image_utils
-from tensorgrad.utils.py_dataset import PyDataset
+from tensorgrad.utils.file_dataset import FileDataset
 
 __all__ = ["ImageDataset", "image_dataset_from_directory", "index_directory"]
 
@@ -147,7 +146,7 @@ def _drop_unreadable(
     return kept, None if labels is None else labels[keep]
 
 
-class ImageDataset(PyDataset):
+class ImageDataset(FileDataset):
     """Batches of images (and labels) decoded from files, as made by
     `image_dataset_from_directory`; `class_names` and `file_paths` are attributes.
 
@@ -171,26 +170,15 @@ class ImageDataset(PyDataset):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.file_paths = list(file_paths)
-        self.labels = labels
-        self.class_names = class_names
-        self.label_mode = label_mode if labels is not None else None
+        super().__init__(
+            file_paths, labels, class_names, label_mode, batch_size, shuffle, seed, **kwargs
+        )
         self.color_mode = color_mode
-        self.batch_size = batch_size
         self.image_size = tuple(image_size)
         self.interpolation = interpolation
         self.crop_to_aspect_ratio = crop_to_aspect_ratio
         self.pad_to_aspect_ratio = pad_to_aspect_ratio
-        self.shuffle = shuffle
-        self._rng = np.random.RandomState(seed)
-        self._order = np.arange(len(self.file_paths))
         self._plans: dict[tuple[int, int], image_ops.SamplingPlan] = {}
-
-    def __len__(self) -> int:
-        if self.batch_size is None:
-            return len(self.file_paths)
-        return math.ceil(len(self.file_paths) / self.batch_size)
 
     def load_image(self, path: str) -> np.ndarray:
         """One file as a float32 (height, width, channels) array of the dataset's size."""
@@ -223,28 +211,11 @@ class ImageDataset(PyDataset):
             )
         return image_ops.resample(array[None], plan).data[0]
 
-    def __getitem__(self, index: int) -> Any:
-        if not 0 <= index < len(self):
-            raise IndexError(f"ImageDataset: batch {index} out of range (0..{len(self) - 1})")
-        size = self.batch_size or 1
-        rows = self._order[index * size : (index + 1) * size]
-        images = np.stack([self.load_image(self.file_paths[i]) for i in rows])
-        if self.batch_size is None:
-            images = images[0]
-        if self.label_mode is None:
-            return images
-        labels = self.labels[rows]
-        if self.label_mode == "categorical":
-            labels = np.eye(len(self.class_names), dtype="float32")[labels]
-        elif self.label_mode == "binary":
-            labels = labels.astype("float32")[:, None]
-        if self.batch_size is None:
-            labels = labels[0]
-        return images, labels
+    def load(self, path: str) -> np.ndarray:
+        return self.load_image(path)
 
-    def on_epoch_end(self) -> None:
-        if self.shuffle:
-            self._order = self._rng.permutation(len(self.file_paths))
+    def collate(self, samples: list[Any]) -> np.ndarray:
+        return np.stack(samples)
 
 
 def image_dataset_from_directory(

@@ -9,27 +9,25 @@ the book does with tf.data.
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
 import numpy as np
 
 from tensorgrad.engine import random
+from tensorgrad.utils.file_dataset import FileDataset
 from tensorgrad.utils.image_dataset import (
     LABEL_MODES,
     check_split_arguments,
     index_directory,
     make_subsets,
 )
-from tensorgrad.utils.py_dataset import PyDataset
 
 __all__ = ["TextDataset", "text_dataset_from_directory"]
 
 
-class TextDataset(PyDataset):
-    """Batches of texts (and labels) read from files, as made by `text_dataset_from_directory`;
-    `class_names` and `file_paths` are attributes.
+class TextDataset(FileDataset):
+    """Batches of texts (and labels) read from files, as made by `text_dataset_from_directory`.
 
     Indexing gives batch `i`: `(texts, labels)`, or `texts` when label_mode is None; texts
     are an array of str (batch,), each file's text (cut to `max_length` characters).
@@ -46,50 +44,16 @@ class TextDataset(PyDataset):
         shuffle: bool = False,
         seed: int | None = None,
     ) -> None:
-        super().__init__()
-        self.file_paths = list(file_paths)
-        self.labels = labels
-        self.class_names = class_names
-        self.label_mode = label_mode if labels is not None else None
-        self.batch_size = batch_size
+        super().__init__(file_paths, labels, class_names, label_mode, batch_size, shuffle, seed)
         self.max_length = max_length
-        self.shuffle = shuffle
-        self._rng = np.random.RandomState(seed)
-        self._order = np.arange(len(self.file_paths))
 
-    def __len__(self) -> int:
-        if self.batch_size is None:
-            return len(self.file_paths)
-        return math.ceil(len(self.file_paths) / self.batch_size)
-
-    def read(self, path: str) -> str:
+    def load(self, path: str) -> str:
         """One file's text (UTF-8; undecodable bytes replaced), cut to max_length."""
         with open(path, encoding="utf-8", errors="replace") as file:
-            text = file.read() if self.max_length is None else file.read(self.max_length)
-        return text
+            return file.read() if self.max_length is None else file.read(self.max_length)
 
-    def __getitem__(self, index: int) -> Any:
-        if not 0 <= index < len(self):
-            raise IndexError(f"TextDataset: batch {index} out of range (0..{len(self) - 1})")
-        size = self.batch_size or 1
-        rows = self._order[index * size : (index + 1) * size]
-        texts = np.array([self.read(self.file_paths[i]) for i in rows], dtype=object)
-        if self.batch_size is None:
-            texts = texts[0]
-        if self.label_mode is None:
-            return texts
-        labels = self.labels[rows]
-        if self.label_mode == "categorical":
-            labels = np.eye(len(self.class_names), dtype="float32")[labels]
-        elif self.label_mode == "binary":
-            labels = labels.astype("float32")[:, None]
-        if self.batch_size is None:
-            labels = labels[0]
-        return texts, labels
-
-    def on_epoch_end(self) -> None:
-        if self.shuffle:
-            self._order = self._rng.permutation(len(self.file_paths))
+    def collate(self, samples: list[Any]) -> np.ndarray:
+        return np.array(samples, dtype=object)
 
 
 def text_dataset_from_directory(
