@@ -307,17 +307,10 @@ def image_dataset_from_directory(
             f"{image_utils.ALLOWED_FORMATS}"
         )
 
-    def make(part: slice, what: str | None) -> ImageDataset:
-        subset_paths = paths[part]
-        if verbose and what:
-            print(f"Using {len(subset_paths)} files for {what}.")
-        if not subset_paths:
-            raise ValueError(
-                f"{name}: validation_split={validation_split} leaves no files for {what}"
-            )
+    def make(files: list[str], labels: np.ndarray | None, what: str | None) -> ImageDataset:
         return ImageDataset(
-            subset_paths,
-            None if label_array is None else label_array[part],
+            files,
+            labels,
             names,
             label_mode,
             color_mode,
@@ -332,7 +325,7 @@ def image_dataset_from_directory(
             use_multiprocessing=use_multiprocessing,
         )
 
-    return make_subsets(make, len(paths), validation_split, subset)
+    return make_subsets(make, paths, label_array, validation_split, subset, name, verbose)
 
 
 def check_split_arguments(
@@ -368,16 +361,37 @@ def check_split_arguments(
         raise ValueError(f"{name}: labels must be 'inferred', None or a list, got {labels!r}")
 
 
-def make_subsets(make: Any, n: int, validation_split: float | None, subset: str | None) -> Any:
-    """`make(files, what)` for the whole set, or the training / validation part (or both):
-    the validation part is the last `validation_split` of the shuffled files, as Keras."""
+def make_subsets(
+    make: Any,
+    paths: list[str],
+    labels: np.ndarray | None,
+    validation_split: float | None,
+    subset: str | None,
+    name: str,
+    verbose: bool,
+) -> Any:
+    """`make(paths, labels, what)` for the whole set, or the training / validation part (or
+    both): the validation part is the last `validation_split` of the shuffled files, as
+    Keras. Says how many files each part has (verbose) and refuses an empty part."""
+
+    def part(rows: slice, what: str | None) -> Any:
+        chosen = paths[rows]
+        if verbose and what:
+            print(f"Using {len(chosen)} files for {what}.")
+        if not chosen:
+            raise ValueError(
+                f"{name}: validation_split={validation_split} leaves no files for {what}"
+            )
+        return make(chosen, None if labels is None else labels[rows], what)
+
+    n = len(paths)
     if not validation_split:
-        return make(slice(None), None)
+        return part(slice(None), None)
     num_val = int(validation_split * n)
     training = slice(0, n - num_val)
     validation = slice(n - num_val, n)
     if subset == "training":
-        return make(training, "training")
+        return part(training, "training")
     if subset == "validation":
-        return make(validation, "validation")
-    return make(training, "training"), make(validation, "validation")
+        return part(validation, "validation")
+    return part(training, "training"), part(validation, "validation")

@@ -115,19 +115,11 @@ def text_dataset_from_directory(
     if not paths:
         raise ValueError(f"{name}: no .txt files found in {os.fspath(directory)!r}")
 
-    def make(part: slice, what: str | None) -> TextDataset:
-        subset_paths = paths[part]
-        if verbose and what:
-            print(f"Using {len(subset_paths)} files for {what}.")
-        if not subset_paths:
-            raise ValueError(
-                f"{name}: validation_split={validation_split} leaves no files for {what}"
-            )
-        labels_part = None if label_array is None else label_array[part]
+    def make(files: list[str], labels: np.ndarray | None, what: str | None) -> TextDataset:
         # As Keras: with subset="both", the validation part is not reshuffled.
         reshuffle = shuffle and not (subset == "both" and what == "validation")
         return TextDataset(
-            subset_paths, labels_part, names, label_mode, batch_size, max_length, reshuffle, seed
+            files, labels, names, label_mode, batch_size, max_length, reshuffle, seed
         )
 
-    return make_subsets(make, len(paths), validation_split, subset)
+    return make_subsets(make, paths, label_array, validation_split, subset, name, verbose)
