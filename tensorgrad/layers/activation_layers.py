@@ -20,7 +20,7 @@ from tensorgrad import activations, constraints, initializers, regularizers
 from tensorgrad.engine.ops import elementwise, nn
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
-from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.input_spec import InputSpec, axis_argument
 
 LARGE_NEGATIVE = -1e9
 """What masked logits become before a softmax (Keras' `_large_negative_number`)."""
@@ -87,16 +87,7 @@ class Softmax(Layer):
 
     def __init__(self, axis: int | Sequence[int] = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
-            self.axis: int | list[int] = int(axis)
-        elif (
-            isinstance(axis, (list, tuple))
-            and axis
-            and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis)
-        ):
-            self.axis = [int(a) for a in axis]
-        else:
-            raise ValueError(f"Softmax: axis must be an int or a list of ints, got {axis!r}")
+        self.axis: int | list[int] = axis_argument("Softmax", axis)
 
     def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
         keep = None

@@ -11,6 +11,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from tensorgrad.layers.base import Layer
 
@@ -36,6 +38,23 @@ def reshape_hint(expected: Sequence[Any], got: Sequence[int], name: str = "x") -
     else:
         new_shape = str((got[0],) + trailing)
     return f"; reshape it first, e.g. {name} = {name}.reshape({new_shape})"
+
+
+def axis_argument(layer: str, axis: Any, error: type[Exception] = ValueError) -> int | list[int]:
+    """A layer's `axis` argument checked: an int, or a non-empty list of ints, as given.
+
+    Raises:
+        `error` (ValueError unless the layer's Keras counterpart raises another): anything else.
+    """
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+        return int(axis)
+    if (
+        isinstance(axis, (list, tuple))
+        and axis
+        and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis)
+    ):
+        return [int(a) for a in axis]
+    raise error(f"{layer}: axis must be an int or a list of ints, got {axis!r}")
 
 
 def format_shape(shape: Sequence[Any]) -> str:

@@ -16,12 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from tensorgrad.engine.ops import layer_norm as ln_ops
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
-from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.input_spec import InputSpec, axis_argument
 from tensorgrad.layers.scale_and_shift import ScaleAndShift
 
 
@@ -56,18 +54,7 @@ class LayerNormalization(ScaleAndShift, Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
-            self.axis: int | list[int] = int(axis)
-        elif (
-            isinstance(axis, (list, tuple))
-            and axis
-            and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis)
-        ):
-            self.axis = [int(a) for a in axis]
-        else:
-            raise TypeError(
-                f"LayerNormalization: axis must be an int or a list of ints, got {axis!r}"
-            )
+        self.axis: int | list[int] = axis_argument("LayerNormalization", axis, TypeError)
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
             raise ValueError(
                 f"LayerNormalization: epsilon must be a non-negative number, got {epsilon!r}"

@@ -25,7 +25,7 @@ from tensorgrad import initializers
 from tensorgrad.engine.ops import normalization as norm_ops
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
-from tensorgrad.layers.input_spec import InputSpec
+from tensorgrad.layers.input_spec import InputSpec, axis_argument
 from tensorgrad.layers.scale_and_shift import ScaleAndShift
 
 
@@ -65,14 +65,8 @@ class BatchNormalization(ScaleAndShift, Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
-            self.axis: int | tuple[int, ...] = int(axis)
-        elif isinstance(axis, (list, tuple)) and axis and all(isinstance(a, int) for a in axis):
-            self.axis = tuple(int(a) for a in axis)
-        else:
-            raise ValueError(
-                f"BatchNormalization: axis must be an int or a list of ints, got {axis!r}"
-            )
+        given = axis_argument("BatchNormalization", axis)
+        self.axis: int | tuple[int, ...] = given if isinstance(given, int) else tuple(given)
         if not 0 <= momentum <= 1:
             raise ValueError(f"BatchNormalization: momentum must be in [0, 1], got {momentum}")
         if not epsilon > 0:
