@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 
 from tensorgrad import constraints, initializers, regularizers
-from tensorgrad.engine.backend import as_array
 from tensorgrad.engine.ops import elementwise, linalg, nn
 from tensorgrad.engine.ops import shape as shape_ops
 from tensorgrad.engine.tensor import Tensor
-from tensorgrad.layers.base import Layer
+from tensorgrad.layers.base import Layer, _to_tensor
 from tensorgrad.layers.core import Dropout
 
 LARGE_NEGATIVE = -1e9  # Keras' score for a masked position (float32 and float64)
@@ -190,8 +189,8 @@ class MultiHeadAttention(Layer):
         training: bool = False,
         use_causal_mask: bool = False,
     ) -> Any:
-        value = _as_tensor(value)
-        key = value if key is None else _as_tensor(key)
+        value = _to_tensor(value)
+        key = value if key is None else _to_tensor(key)
         query_mask = _mask_of(query, query_mask)
         mask = self._attention_mask(
             query.shape[1],
@@ -303,10 +302,6 @@ def _shape(value: Any) -> tuple[Any, ...]:
     """The shape of a tensor, an array or a KerasTensor (batch axis first)."""
     shape = getattr(value, "shape", None)
     return tuple(shape) if shape is not None else np.shape(value)
-
-
-def _as_tensor(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor._make(as_array(value), False, None)
 
 
 def _mask_of(tensor: Any, given: Any) -> Any:
