@@ -106,7 +106,7 @@ class Layer(LossTracking):
     supports_masking = False
     """Whether a mask coming in passes through to the output (Keras' default: it does not)."""
 
-    _takes_text = False  # raw text (an array of str) may come in: inputs and models do
+    _takes_text = False  # raw text (an array of str) may come in: inputs, models, vectorizers
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

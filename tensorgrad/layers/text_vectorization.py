@@ -69,7 +69,7 @@ class TextVectorization(Layer):
     of int64 ids or of floats.
     """
 
-    _vectorizes_text = True  # a model may start with it and take raw text
+    _takes_text = True  # it turns raw text into numbers; a model may start with it
 
     _autocast = False
 

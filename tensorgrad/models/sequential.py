@@ -138,7 +138,7 @@ class Sequential(Model):
         return self._output_so_far
 
     def _takes_raw_text(self) -> bool:
-        return bool(self._layers) and getattr(self._layers[0], "_vectorizes_text", False)
+        return bool(self._layers) and self._layers[0]._takes_text
 
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         x = inputs
