@@ -42,10 +42,10 @@ def timed(label, fn):
 
 def instrument():
     """Wrap op forwards/backwards, im2col, scatter_products and the optimizer with timers."""
-    from tensorgrad.engine.ops import conv, elementwise, linalg, nn, pooling, shape
+    from tensorgrad.engine.ops import conv, conv_pool, elementwise, linalg, nn, pooling, shape
     from tensorgrad.optimizers import base
 
-    for module in (conv, pooling, linalg, nn, shape, elementwise):
+    for module in (conv, conv_pool, pooling, linalg, nn, shape, elementwise):
         for name in dir(module):
             cls = getattr(module, name)
             if isinstance(cls, type) and issubclass(cls, tensorgrad.Function):

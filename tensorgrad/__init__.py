@@ -50,6 +50,7 @@ from tensorgrad.engine.function import Function
 from tensorgrad.engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tensorgrad.engine.gradcheck import GradCheckResult, check_grad
 from tensorgrad.engine.ops.conv import conv1d, conv2d, conv2d_transpose, depthwise_conv2d
+from tensorgrad.engine.ops.conv_pool import conv2d_relu_max_pool2d
 from tensorgrad.engine.ops.elementwise import (
     abs,
     add,

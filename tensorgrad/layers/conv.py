@@ -20,6 +20,7 @@ import numpy as np
 
 from tensorgrad import activations, constraints, initializers, regularizers
 from tensorgrad.engine.ops import conv as conv_ops
+from tensorgrad.engine.ops import conv_pool as conv_pool_ops
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_spec import InputSpec
@@ -261,7 +262,19 @@ class Conv(BaseConv):
             self._add_bias(self.filters)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
 
-    def call(self, inputs: Tensor) -> Tensor:
+    def call(self, inputs: Tensor, *, _max_pool: tuple[int, int] | None = None) -> Tensor:
+        # `_max_pool`: a model runs this layer and the MaxPooling2D after it as one op
+        # (see models/fusion.py); the result is then the pooled one.
+        if _max_pool is not None:
+            return conv_pool_ops.conv2d_relu_max_pool2d(
+                inputs,
+                self.kernel,
+                self.bias,
+                self.strides,
+                self.padding,
+                self.dilation_rate,
+                pool_size=_max_pool,
+            )
         if self.rank == 1:
             out = conv_ops.conv1d(
                 inputs,

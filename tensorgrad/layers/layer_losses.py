@@ -110,6 +110,8 @@ class LossTracking:
         return found
 
     def _clear_losses(self) -> None:
+        if not _extra_losses_made:  # nothing was ever added: skip the walk over sublayers
+            return
         self._losses.clear()
         for layer in self._all_sublayers():
             layer._losses.clear()

@@ -26,6 +26,7 @@ from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_layer import InputLayer
 from tensorgrad.layers.input_spec import InputSpec, format_shape, reshape_hint
 from tensorgrad.layers.symbolic import KerasTensor, Node, is_shape
+from tensorgrad.models import fusion
 from tensorgrad.models.model import Model
 from tensorgrad.utils import nest
 
@@ -65,6 +66,7 @@ class Functional(Model):
         self.outputs: list[KerasTensor] = nest.flatten(outputs)
         self._nodes = _nodes_in_order(self, self.inputs, self.outputs)
         self._layers = _layers_of(self._nodes, self.inputs)
+        self._fused_pools = fusion.graph_pairs(self._nodes, self.outputs)
         names = [layer.name for layer in self._layers]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -134,11 +136,22 @@ class Functional(Model):
         def real(item: Any) -> Any:
             return values[id(item)] if isinstance(item, KerasTensor) else item
 
+        done: set[int] = set()  # pooling nodes already run with their convolution
         for node in self._nodes:
+            if id(node) in done:
+                continue
             args = [nest.map_structure(real, a) for a in node.args]
             kwargs = {k: nest.map_structure(real, v) for k, v in node.kwargs.items()}
             kwargs.setdefault("training", training)
-            out = node.layer(*args, **kwargs)
+            pool = self._fused_pools.get(id(node))
+            size = None
+            if pool is not None and fusion.can_fuse_input(args[0]):
+                size = fusion.max_pool_after(node.layer, pool.layer)
+            if size is not None:  # Conv2D(relu) + MaxPooling2D as one op: models/fusion.py
+                node, out = pool, fusion.call_pair(node.layer, size, args[0], kwargs["training"])
+                done.add(id(pool))
+            else:
+                out = node.layer(*args, **kwargs)
             for symbol, value in zip(node.output_tensors, nest.flatten(out)):
                 values[id(symbol)] = value
         return nest.pack_sequence_as(self._outputs_struct, [values[id(t)] for t in self.outputs])

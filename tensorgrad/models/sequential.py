@@ -18,6 +18,7 @@ from tensorgrad.layers.base import Layer, _batch_shape, deserialize, serialize
 from tensorgrad.layers.input_layer import InputLayer
 from tensorgrad.layers.input_spec import InputSpec
 from tensorgrad.layers.symbolic import KerasTensor
+from tensorgrad.models import fusion
 from tensorgrad.models.model import Model
 
 
@@ -141,9 +142,17 @@ class Sequential(Model):
         return bool(self._layers) and self._layers[0]._takes_text
 
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
-        x = inputs
-        for layer in self._layers:
-            x = layer(x, training=training)
+        x, layers, i = inputs, self._layers, 0
+        while i < len(layers):
+            pool = None
+            if i + 1 < len(layers) and fusion.can_fuse_input(x):
+                pool = fusion.max_pool_after(layers[i], layers[i + 1])
+            if pool is not None:  # Conv2D(relu) + MaxPooling2D as one op: models/fusion.py
+                x = fusion.call_pair(layers[i], pool, x, training)
+                i += 2
+            else:
+                x = layers[i](x, training=training)
+                i += 1
         return x
 
     def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
