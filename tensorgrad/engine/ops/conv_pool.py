@@ -28,24 +28,25 @@ from tensorgrad.engine.ops import conv
 from tensorgrad.engine.tensor import Tensor
 
 
-def _pooled_fields(
-    image: np.ndarray,
-    offset: tuple[int, int],
+def pooled_windows(
+    xp: np.ndarray,
+    kernel: Sequence[int],
     pool: Sequence[int],
     pooled: Sequence[int],
     strides: Sequence[int],
+    dilation: Sequence[int],
 ) -> np.ndarray:
-    """View (ph, pw, n, PH, PW, c) of the pixels kernel tap `offset` sees, by window offset.
+    """A read-only view (ph, pw, n, PH, PW, kh, kw, c) of every receptive field of xp.
 
-    Entry [di, dj, b, P, Q] is the pixel tap `offset` reads for output pixel
-    (P * ph + di, Q * pw + dj) of image b.
+    Entry [di, dj, b, P, Q] is the receptive field of output pixel (P * ph + di,
+    Q * pw + dj) of image b: the conv2d windows, grouped by their offset in the pool.
     """
-    sn, sh, sw, sc = image.strides
-    (ph, pw), (big_h, big_w), (th, tw) = pool, pooled, strides
-    shape = (ph, pw, image.shape[0], big_h, big_w, image.shape[3])
-    steps = (sh * th, sw * tw, sn, sh * th * ph, sw * tw * pw, sc)
-    base = image[:, offset[0] :, offset[1] :]
-    return as_strided(base, shape, steps, writeable=False)
+    sn, sh, sw, sc = xp.strides
+    (kh, kw), (ph, pw), (big_h, big_w) = kernel, pool, pooled
+    (th, tw), (dh, dw) = strides, dilation
+    shape = (ph, pw, xp.shape[0], big_h, big_w, kh, kw, xp.shape[3])
+    steps = (sh * th, sw * tw, sn, sh * th * ph, sw * tw * pw, sh * dh, sw * dw, sc)
+    return as_strided(xp, shape, steps, writeable=False)
 
 
 def pooled_im2col(
@@ -67,17 +68,13 @@ def pooled_im2col(
     cols = np.empty((ph * pw * n * big_h * big_w, k + 1), dtype=xp.dtype)
     fields = cols.reshape(ph, pw, n, big_h, big_w, k + 1)[..., :k]
     fields = fields.reshape(ph, pw, n, big_h, big_w, kh, kw, c)
-    if c >= 8:  # one copy of an 8-D view: (ph, pw, n, PH, PW) by the kernel's (kh, kw, c)
-        sn, sh, sw, sc = xp.strides
-        (th, tw), (dh, dw) = strides, dilation
-        shape = (ph, pw, n, big_h, big_w, kh, kw, c)
-        steps = (sh * th, sw * tw, sn, sh * th * ph, sw * tw * pw, sh * dh, sw * dw, sc)
-        fields[...] = as_strided(xp, shape, steps, writeable=False)
+    view = pooled_windows(xp, kernel, pool, pooled, strides, dilation)
+    if c >= 8:  # one copy
+        fields[...] = view
     else:  # few channels: one copy per kernel tap is faster (see conv.im2col)
         for i in range(kh):
             for j in range(kw):
-                tap = (i * dilation[0], j * dilation[1])
-                fields[..., i, j, :] = _pooled_fields(xp, tap, pool, pooled, strides)
+                fields[..., i, j, :] = view[..., i, j, :]
     cols[:, k] = 1.0
     return cols
 
