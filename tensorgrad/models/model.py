@@ -34,6 +34,7 @@ from tensorgrad.layers.input_spec import InputSpec
 from tensorgrad.layers.layer_losses import extra_losses_possible, losses_paused
 from tensorgrad.layers.symbolic import is_shape
 from tensorgrad.models import data
+from tensorgrad.models.batch_methods import BatchMethods
 from tensorgrad.models.compile_utils import CompileLoss, CompileMetrics
 from tensorgrad.models.data_preparation import DataPreparation
 from tensorgrad.models.generator_methods import GeneratorMethods
@@ -41,7 +42,7 @@ from tensorgrad.models.summary import print_summary
 from tensorgrad.utils import nest
 
 
-class Model(DataPreparation, GeneratorMethods, Layer):
+class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
     """A trainable model: `Model(inputs, outputs)`, a subclass with `call`, or `Sequential`.
 
     After `compile(optimizer, loss, metrics)`, `fit` trains it, `evaluate` measures it and
