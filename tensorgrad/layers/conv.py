@@ -265,16 +265,6 @@ class Conv(BaseConv):
     def call(self, inputs: Tensor, *, _max_pool: tuple[int, int] | None = None) -> Tensor:
         # `_max_pool`: a model runs this layer and the MaxPooling2D after it as one op
         # (see models/fusion.py); the result is then the pooled one.
-        if _max_pool is not None:
-            return conv_pool_ops.conv2d_relu_max_pool2d(
-                inputs,
-                self.kernel,
-                self.bias,
-                self.strides,
-                self.padding,
-                self.dilation_rate,
-                pool_size=_max_pool,
-            )
         if self.rank == 1:
             out = conv_ops.conv1d(
                 inputs,
@@ -285,28 +275,13 @@ class Conv(BaseConv):
                 self.dilation_rate[0],
                 self.groups,
             )
-        elif self.activation is activations.relu:  # the common case, fused into the op
-            return conv_ops.conv2d(
-                inputs,
-                self.kernel,
-                self.bias,
-                self.strides,
-                self.padding,
-                self.dilation_rate,
-                self.groups,
-                fused_relu=True,
-            )
-        else:
-            out = conv_ops.conv2d(
-                inputs,
-                self.kernel,
-                self.bias,
-                self.strides,
-                self.padding,
-                self.dilation_rate,
-                self.groups,
-            )
-        return self.activation(out)
+            return self.activation(out)
+        args = (inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate)
+        if _max_pool is not None:
+            return conv_pool_ops.conv2d_relu_max_pool2d(*args, pool_size=_max_pool)
+        if self.activation is activations.relu:  # the common case, fused into the op
+            return conv_ops.conv2d(*args, self.groups, fused_relu=True)
+        return self.activation(conv_ops.conv2d(*args, self.groups))
 
     def get_config(self) -> dict[str, Any]:
         return {
