@@ -302,6 +302,31 @@ def _check_image(op: str, t: Tensor, what: str = "input") -> None:
         )
 
 
+def conv2d_args(
+    op: str, inputs: tuple[Tensor, ...], strides: Any, padding: Any, dilation: Any, groups: int
+) -> tuple[tuple[int, int], tuple[int, int], Pads]:
+    """conv2d's arguments checked against its (x, kernel[, bias]): (strides, dilation, pads)."""
+    tx, tw = inputs[0], inputs[1]
+    _check_image(op, tx)
+    if tw.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D kernel (kh, kw, in, out), got shape {tw.shape}")
+    strides, dilation = pair(strides, "strides", op), pair(dilation, "dilation", op)
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
+    c, (kh, kw, cg, o) = tx.shape[3], tw.shape
+    if c % groups or o % groups or cg * groups != c:
+        raise ValueError(
+            f"{op}: input of shape {tx.shape} has {c} channels, and a kernel of shape "
+            f"{tw.shape} with groups={groups} needs {cg * groups} (in / groups = {cg}, and "
+            f"{o} output channels divisible by {groups})"
+        )
+    if len(inputs) == 3 and inputs[2].shape != (o,):
+        raise ValueError(f"{op}: bias must have shape ({o},), got {inputs[2].shape}")
+    pads = conv_padding(padding, tx.shape[1:3], (kh, kw), strides, dilation, op)
+    check_window(op, tx.shape[1:3], (kh, kw), dilation, pads)
+    return strides, dilation, pads
+
+
 def conv2d(
     x: Any,
     kernel: Any,
@@ -334,25 +359,7 @@ def conv2d(
     (1, 14, 14, 32)
     """
     inputs = lift((x, kernel) if bias is None else (x, kernel, bias))
-    tx, tw = inputs[0], inputs[1]
-    op = "conv2d"
-    _check_image(op, tx)
-    if tw.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D kernel (kh, kw, in, out), got shape {tw.shape}")
-    strides, dilation = pair(strides, "strides", op), pair(dilation, "dilation", op)
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
-    c, (kh, kw, cg, o) = tx.shape[3], tw.shape
-    if c % groups or o % groups or cg * groups != c:
-        raise ValueError(
-            f"{op}: input of shape {tx.shape} has {c} channels, and a kernel of shape "
-            f"{tw.shape} with groups={groups} needs {cg * groups} (in / groups = {cg}, and "
-            f"{o} output channels divisible by {groups})"
-        )
-    if bias is not None and inputs[2].shape != (o,):
-        raise ValueError(f"{op}: bias must have shape ({o},), got {inputs[2].shape}")
-    pads = conv_padding(padding, tx.shape[1:3], (kh, kw), strides, dilation, op)
-    check_window(op, tx.shape[1:3], (kh, kw), dilation, pads)
+    strides, dilation, pads = conv2d_args("conv2d", inputs, strides, padding, dilation, groups)
     return Conv2D.apply(
         *inputs, pads=pads, strides=strides, dilation=dilation, groups=groups, relu=fused_relu
     )

@@ -169,18 +169,13 @@ def conv2d_relu_max_pool2d(
     tx, tw = inputs[0], inputs[1]
     op = "conv2d_relu_max_pool2d"
     conv._check_image(op, tx)
-    if tw.ndim != 4 or tw.shape[2] != tx.shape[3]:
+    if tw.ndim != 4 or tw.shape[2] != tx.shape[3]:  # before conv2d_args: a plainer message
         raise ValueError(
             f"{op}: expected a kernel (kh, kw, in, out) with in = {tx.shape[3]} (the input's "
             f"channels), got shape {tw.shape}"
         )
-    o = tw.shape[3]
-    if bias is not None and inputs[2].shape != (o,):
-        raise ValueError(f"{op}: bias must have shape ({o},), got {inputs[2].shape}")
-    strides, dilation = conv.pair(strides, "strides", op), conv.pair(dilation, "dilation", op)
+    strides, dilation, pads = conv.conv2d_args(op, inputs, strides, padding, dilation, 1)
     pool = conv.pair(pool_size, "pool_size", op)
-    pads = conv.conv_padding(padding, tx.shape[1:3], tw.shape[:2], strides, dilation, op)
-    conv.check_window(op, tx.shape[1:3], tw.shape[:2], dilation, pads)
     out_hw = [
         conv.output_size(n, k, s, d, p)
         for n, k, s, d, p in zip(tx.shape[1:3], tw.shape[:2], strides, dilation, pads)
