@@ -113,7 +113,9 @@ def test_float32_matches_the_unfused_ops(channels):
     want = [plain.numpy()] + [t.grad for t in tensors]
     assert fused.dtype == "float32" and all(a.dtype == np.float32 for a in got)
     for a, e in zip(got, want):
-        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+        # float32 sums of hundreds of products, added in another order by another BLAS
+        # kernel: equal to a few ulps of the largest entry.
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=2e-6 * np.abs(e).max())
 
 
 def test_numerical_gradients():
