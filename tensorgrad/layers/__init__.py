@@ -77,6 +77,7 @@ from tensorgrad.layers.noise import (
     GaussianNoise,
     SpatialDropout1D,
     SpatialDropout2D,
+    SpatialDropout3D,
 )
 from tensorgrad.layers.normalization import (
     BatchNormalization,
@@ -194,6 +195,7 @@ __all__ = [
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
+    "SpatialDropout3D",
     "Subtract",
     "TextVectorization",
     "TimeDistributed",

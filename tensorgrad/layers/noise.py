@@ -1,5 +1,5 @@
-"""Regularisation by noise, active only in training (as Dropout): SpatialDropout1D and
-SpatialDropout2D (whole feature maps dropped), GaussianNoise (additive) and
+"""Regularisation by noise, active only in training (as Dropout): SpatialDropout1D, 2D and
+3D (whole feature maps dropped), GaussianNoise (additive) and
 GaussianDropout (multiplicative, mean 1). At inference each passes its input through.
 
 The noise comes from the library's generator (`utils.set_random_seed`), or from a
@@ -92,12 +92,24 @@ class SpatialDropout2D(_SpatialDropout):
     def __init__(
         self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs: Any
     ) -> None:
-        check_data_format("SpatialDropout2D", data_format)
+        check_data_format(type(self).__name__, data_format)
         super().__init__(rate, seed=seed, **kwargs)
         self.data_format = "channels_last"
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": self.data_format}
+
+
+class SpatialDropout3D(SpatialDropout2D):
+    """Drops whole feature maps (channels) of channels_last volumes (batch, d1, d2, d3, c).
+
+    Args:
+        rate: fraction of the channels to drop, in [0, 1).
+        data_format: "channels_last" (or None) only.
+        seed: an integer for a repeatable sequence of masks.
+    """
+
+    _spatial_axes = (1, 2, 3)
 
 
 class GaussianNoise(Layer):

@@ -1,4 +1,4 @@
-"""SpatialDropout1D/2D, GaussianNoise and GaussianDropout: noise only in training, with
+"""SpatialDropout1D/2D/3D, GaussianNoise and GaussianDropout: noise only in training, with
 Keras 3's statistics (the same checks run on Keras' layers), seeds, gradients, configs,
 saving and bad arguments."""
 
@@ -30,9 +30,9 @@ def both(name, *args, **options):
     )
 
 
-@pytest.mark.parametrize("name", ["SpatialDropout1D", "SpatialDropout2D"])
+@pytest.mark.parametrize("name", ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"])
 def test_spatial_dropout_drops_whole_channels_as_keras(name):
-    shape = (64, 5, 32) if name == "SpatialDropout1D" else (64, 3, 4, 32)
+    shape = {"1D": (64, 5, 32), "2D": (64, 3, 4, 32), "3D": (64, 2, 3, 2, 32)}[name[-2:]]
     x = np.ones(shape)
     for run in both(name, 0.4):
         out = run(x)
@@ -60,13 +60,15 @@ def test_gaussian_noise_statistics_match_keras(name, arg, mean, std):
     [
         lambda: layers.SpatialDropout1D(0.5),
         lambda: layers.SpatialDropout2D(0.5),
+        lambda: layers.SpatialDropout3D(0.5),
         lambda: layers.GaussianNoise(0.5),
         lambda: layers.GaussianDropout(0.5),
     ],
 )
 def test_inference_passes_through_and_seeds_repeat(layer):
     made = layer()
-    x = tg.tensor(RNG.standard_normal((2, 3, 4, 5) if "2D" in type(made).__name__ else (2, 3, 5)))
+    shapes = {"2D": (2, 3, 4, 5), "3D": (2, 3, 2, 4, 5)}
+    x = tg.tensor(RNG.standard_normal(shapes.get(type(made).__name__[-2:], (2, 3, 5))))
     assert made(x) is x and made(x, training=False) is x
     config = round_trips(made).get_config()
     seeded = [type(made).from_config({**config, "seed": 7, "name": None}) for _ in range(2)]
@@ -114,5 +116,9 @@ def test_bad_arguments_name_the_layer():
         layers.SpatialDropout1D(-0.1)
     with pytest.raises(ValueError, match="SpatialDropout2D: data_format='channels_first'"):
         layers.SpatialDropout2D(0.1, data_format="channels_first")
+    with pytest.raises(ValueError, match="SpatialDropout3D: data_format='channels_first'"):
+        layers.SpatialDropout3D(0.1, data_format="channels_first")
+    with pytest.raises(ValueError, match="expected"):
+        layers.SpatialDropout3D(0.1)(np.ones((2, 3, 4, 5)))
     with pytest.raises(ValueError, match="expected"):
         layers.SpatialDropout1D(0.1)(np.ones((2, 3)))
