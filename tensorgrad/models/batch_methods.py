@@ -40,7 +40,7 @@ class BatchMethods:
             )
         batch = self._one_batch(x, y, sample_weight, class_weight, "train_on_batch")
         self.reset_metrics()
-        logs = self.distribute_strategy.run_step(self.train_step, batch, self.metrics)
+        logs = self.distribute_strategy.run_step(self._train_on, batch, self.metrics)
         return _results(logs, return_dict)
 
     def test_on_batch(
@@ -51,7 +51,7 @@ class BatchMethods:
         batch = self._one_batch(x, y, sample_weight, None, "test_on_batch")
         self.reset_metrics()
         with grad_mode.no_grad():
-            logs = self.test_step(batch)
+            logs = self._test_on(batch)
         return _results(logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
@@ -67,8 +67,8 @@ class BatchMethods:
         x, y, weights, _ = self._prepare(
             x, y, op, sample_weight=sample_weight, class_weight=class_weight
         )
-        self._build_compiled(x, y)
-        y = self._unwrap_targets(y)
+        self._build_compiled(x, y, op)
+        y = None if y is None else self._unwrap_targets(y)
         return x, y, None if weights is None else self._unwrap_targets(weights)
 
 

@@ -267,6 +267,18 @@ class ArrayBatches:
                 yield nest.pack_sequence_as(structure, batch)
 
 
+def keras_batch(batch: tuple[Any, Any, Any]) -> Any:
+    """A batch (x, y, sample_weight) in the form Keras hands to train_step, test_step and
+    predict_step: (x, y, sample_weight); (x, y) without weights; x alone without targets
+    ((x,) when x is itself a tuple), so that a step of one's own can unpack it as in Keras."""
+    x, y, sample_weight = batch
+    if sample_weight is not None:
+        return x, y, sample_weight
+    if y is not None:
+        return x, y
+    return (x,) if isinstance(x, tuple) else x
+
+
 def class_weight_to_sample_weight(y: np.ndarray, class_weight: Mapping[Any, float]) -> np.ndarray:
     """One weight per sample: the weight of its class, from labels or one-hot rows (Keras).
 

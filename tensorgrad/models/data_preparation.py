@@ -146,8 +146,17 @@ class DataPreparation:
         """x, the targets per output and the sample weights per output, all checked."""
         x, warned = self._prepare_x(x, op, warn, stacklevel=5)
         names, shapes, _ = self._outputs_info(x)
+        if y is None and self.compiled_loss is None:  # the losses come from add_loss
+            if sample_weight is not None or class_weight is not None:
+                raise ValueError(
+                    f"{op}: sample_weight and class_weight weigh a compiled loss, but the model "
+                    "was compiled without one (loss=None) and no y was given"
+                )
+            return x, None, None, warned
         if y is None:
-            raise ValueError(f"{op}: y is missing")
+            raise ValueError(
+                f"{op}: y is missing: the compiled loss compares the outputs with targets y"
+            )
         y_flat = [
             data.as_array(t, f"y[{n!r}]" if len(names) > 1 else "y", op)
             for t, n in zip(self._targets_list(y, op, names), names)
@@ -159,8 +168,11 @@ class DataPreparation:
         for t in y_flat:
             data.check_finite(t, "y", op)
         y_flat = [data.as_float(t) if t.dtype.kind in "fb" else t for t in y_flat]
-        losses = self.compiled_loss.losses if self.compiled_loss.names else None
-        if losses is None:
+        if self.compiled_loss is None:
+            losses: list[Any] = [None] * len(names)
+        elif self.compiled_loss.names:
+            losses = self.compiled_loss.losses
+        else:
             self.compiled_loss.build(names, self.name)
             losses = self.compiled_loss.losses
         for loss, t, shape in zip(losses, y_flat, shapes):
@@ -242,7 +254,7 @@ class DataPreparation:
                 return self._prepare_x(x, op, warn=False)[0], None, None
 
             return data_adapters.MappedBatches(adapter, prepare_x)
-        if first_y is None:
+        if first_y is None and self.compiled_loss is not None:
             raise ValueError(
                 f"{op}: the batches hold no targets; a {type(x).__name__} for {op} must give "
                 "(x, y) or (x, y, sample_weight) batches"
@@ -250,13 +262,14 @@ class DataPreparation:
         fx, fy, _, _ = self._prepare(
             first_x, first_y, op, sample_weight=first_w, class_weight=class_weight
         )
-        self._build_compiled(fx, fy)
+        self._build_compiled(fx, fy, op)
 
         def prepare(x: Any, y: Any, w: Any) -> tuple[Any, Any, Any]:
             x, y, w, _ = self._prepare(
                 x, y, op, warn=False, sample_weight=w, class_weight=class_weight
             )
-            return x, self._unwrap_targets(y), None if w is None else self._unwrap_targets(w)
+            y = None if y is None else self._unwrap_targets(y)
+            return x, y, None if w is None else self._unwrap_targets(w)
 
         return data_adapters.MappedBatches(adapter, prepare)
 

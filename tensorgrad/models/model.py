@@ -72,6 +72,7 @@ class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
         self.stop_training = False
         self.history: History | None = None
         self.compiled_loss: CompileLoss | None = None
+        self._output_names: list[str] = []  # resolved by _build_compiled
         self._compiled_metrics: CompileMetrics | None = None
         self._compile_args: dict[str, Any] = {}
         self._loss_tracker: Any = None
@@ -204,10 +205,11 @@ class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
         return [m.name for m in self.metrics]
 
     def _check_compiled(self, op: str) -> None:
-        if self.optimizer is None or self.compiled_loss is None:
-            what = "compiled" if self.optimizer is None else "compiled with a loss"
+        # compile(loss=None) is allowed, as in Keras: the loss may come from add_loss, or
+        # a train_step of the model's own may not use compute_loss at all.
+        if self.optimizer is None:
             raise RuntimeError(
-                f"{op}: the model must be {what} first; call model.compile(optimizer="
+                f"{op}: the model must be compiled first; call model.compile(optimizer="
                 f"'rmsprop', loss='categorical_crossentropy', metrics=['accuracy']) before {op}"
             )
 
@@ -238,15 +240,26 @@ class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
             names = [f"output_{i + 1}" for i in range(len(flat))]
         return names, [(None,) + t.shape[1:] for t in flat], nest.map_structure(lambda t: 0, out)
 
-    def _build_compiled(self, x: Any, y_flat: list[Any] | None) -> None:
+    def _build_compiled(self, x: Any, y_flat: list[Any] | None, op: str = "fit") -> None:
         """Resolve compile's losses and metrics for this model's outputs and these targets."""
         names, shapes, _ = self._outputs_info(x)
-        self.compiled_loss.build(names, self.name)
-        self._compiled_metrics.build(names, self.compiled_loss.losses, shapes, y_flat, self.name)
+        self._output_names = names
+        if self.compiled_loss is None:  # compiled without a loss: add_loss's losses only
+            losses: list[Any] = [None] * len(names)
+        else:
+            self.compiled_loss.build(names, self.name)
+            losses = self.compiled_loss.losses
+        self._compiled_metrics.build(names, losses, shapes, y_flat, self.name)
+        if y_flat is None and self.compiled_metrics:  # before any step changes the weights
+            found = [m.name for m in self.compiled_metrics]
+            raise ValueError(
+                f"{op}: the metrics {found} compare outputs with targets, but no y was given; give "
+                "targets, or compile without metrics"
+            )
         multi = len(names) > 1
         self._output_loss_trackers = [
             metrics_module.Mean(name=f"{n}_loss")
-            for n, loss in zip(names, self.compiled_loss.losses)
+            for n, loss in zip(names, losses)
             if multi and loss is not None
         ]
 
@@ -267,24 +280,33 @@ class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
         Also records each output's own loss (without the extra losses) for the logs of a
         model with several outputs.
         """
-        names = self.compiled_loss.names or [self.name]
-        y_list = self._targets_list(y, "compute_loss", names)
-        if type(y_pred) is Tensor:
-            pred_list = [y_pred]
-        elif isinstance(y_pred, Mapping):
-            pred_list = [y_pred[n] for n in names]
-        else:
-            pred_list = nest.flatten(y_pred)
-        sw = sample_weight
-        if sw is not None and not isinstance(sw, list):
-            sw = [sw] * len(names)
-        total, values = self.compiled_loss(y_list, pred_list, sw)
+        total, values = None, []
+        if self.compiled_loss is not None:
+            names = self.compiled_loss.names or [self.name]
+            y_list = self._targets_list(y, "compute_loss", names)
+            if type(y_pred) is Tensor:
+                pred_list = [y_pred]
+            elif isinstance(y_pred, Mapping):
+                pred_list = [y_pred[n] for n in names]
+            else:
+                pred_list = nest.flatten(y_pred)
+            sw = sample_weight
+            if sw is not None and not isinstance(sw, list):
+                sw = [sw] * len(names)
+            total, values = self.compiled_loss(y_list, pred_list, sw)
         for extra in self.losses if extra_losses_possible() else ():
             if extra.data.dtype.kind != "f":
                 extra = elementwise.cast(extra, default_float())
-            total = elementwise.add(total, reduce.sum(extra))
+            extra = reduce.sum(extra)
+            total = extra if total is None else elementwise.add(total, extra)
+        if total is None:
+            raise ValueError(
+                "compute_loss: no loss to compute: the model was compiled without a loss and "
+                "none was added with add_loss; give one, e.g. model.compile(optimizer="
+                "'rmsprop', loss='categorical_crossentropy')"
+            )
         if self._output_loss_trackers:
-            batch = len(pred_list[0].data)
+            batch = len(nest.flatten(y_pred)[0].data)
             trackers = iter(self._output_loss_trackers)
             for value in values:
                 if value is not None:
@@ -295,7 +317,15 @@ class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
         self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
     ) -> dict[str, float]:
         """Update compile's metrics with a batch; the running values of every metric."""
-        names = self.compiled_loss.names or [self.name]
+        if y is None and not self.compiled_metrics:  # compiled without a loss, fit on x alone
+            return self.get_metrics_result()
+        if y is None:
+            names = [m.name for m in self.compiled_metrics]
+            raise ValueError(
+                f"compute_metrics: the metrics {names} compare outputs with targets, but the "
+                "batch holds no y; give targets, or compile without metrics"
+            )
+        names = self._output_names or [self.name]
         y_list = self._targets_list(y, "compute_metrics", names)
         if type(y_pred) is Tensor:
             pred = [y_pred]
@@ -508,12 +538,18 @@ class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
         self.history = callback_list.history
         return callback_list.history
 
+    def _train_on(self, batch: tuple[Any, Any, Any]) -> dict[str, float]:
+        return self.train_step(data.keras_batch(batch))
+
+    def _test_on(self, batch: tuple[Any, Any, Any]) -> dict[str, float]:
+        return self.test_step(data.keras_batch(batch))
+
     def _train_epoch(self, batches: Any, callbacks: CallbackList) -> dict[str, float]:
         """Run train_step over one epoch of batches; the epoch's running logs."""
         logs: dict[str, float] = {}
         for step, batch in enumerate(batches):
             callbacks.on_train_batch_begin(step)
-            logs = self.distribute_strategy.run_step(self.train_step, batch, self.metrics)
+            logs = self.distribute_strategy.run_step(self._train_on, batch, self.metrics)
             callbacks.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
@@ -527,7 +563,7 @@ class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
         with grad_mode.no_grad():
             for step, batch in enumerate(batches):
                 callbacks.on_test_batch_begin(step)
-                logs = self.distribute_strategy.run_step(self.test_step, batch, self.metrics)
+                logs = self.distribute_strategy.run_step(self._test_on, batch, self.metrics)
                 callbacks.on_test_batch_end(step, logs)
         logs = dict(logs)
         callbacks.on_test_end(logs)
@@ -579,7 +615,7 @@ class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
         )
         if batches is None:
             x, y, weights, _ = self._prepare(x, y, "evaluate", sample_weight=sample_weight)
-            self._build_compiled(x, y)
+            self._build_compiled(x, y, "evaluate")
             batches = self._epoch_batches(x, y, weights, batch_size, False, steps)
         self.distribute_strategy.sync_weights(self)  # one model measured, even before fit
         callbacks, verbose = self.distribute_strategy.for_rank(callbacks, verbose)
@@ -632,7 +668,7 @@ class Model(DataPreparation, GeneratorMethods, BatchMethods, Layer):
         with grad_mode.no_grad():
             for step, batch in enumerate(batches):
                 callback_list.on_predict_batch_begin(step)
-                batch_out = self.predict_step(batch)
+                batch_out = self.predict_step(data.keras_batch(batch))
                 flat = nest.flatten(batch_out)
                 if structure is None:
                     structure = batch_out

@@ -33,9 +33,12 @@ def test_fit_before_compile():
         model.fit(np.zeros((4, 20)), np.zeros((4, 3)))
     with pytest.raises(RuntimeError, match="compile"):
         model.evaluate(np.zeros((4, 20)), np.zeros((4, 3)))
-    model.compile("sgd")
-    with pytest.raises(RuntimeError, match="compiled with a loss"):
-        model.fit(np.zeros((4, 20)), np.zeros((4, 3)))
+    model.compile("sgd")  # no loss, and none from add_loss: Keras' "No loss to compute"
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"no loss to compute.*compile\(optimizer="):
+        model.fit(np.zeros((4, 20)), np.ones((4, 3)))
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_images_not_reshaped_name_both_shapes_and_the_fix():
