@@ -14,6 +14,8 @@ array([1.], dtype=float32)
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -57,6 +59,7 @@ from tensorgrad.engine.ops.shape import (
     transpose,
 )
 from tensorgrad.engine.tensor import Tensor
+from tensorgrad.layers.symbolic import KerasTensor, any_symbolic
 
 __all__ = [
     "abs", "add", "arange", "argmax", "argmin", "broadcast_to", "cast", "clip", "concatenate",
@@ -81,11 +84,50 @@ def convert_to_numpy(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def shape(x: Any) -> tuple[int, ...]:
-    """The shape of a tensor or array."""
+def shape(x: Any) -> tuple[Any, ...]:
+    """The shape of a tensor or array (with None for a symbolic tensor's batch axis)."""
+    if isinstance(x, KerasTensor):
+        return x.shape
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
 
 
 def stop_gradient(x: Any) -> Tensor:
     """The same values, cut from the graph: no gradient flows back through it."""
     return convert_to_tensor(x).detach()
+
+
+_PLAIN = (Tensor, np.ndarray, int, float, bool, str, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """Surely not symbolic: a tensor, an array, a number, or a flat list or tuple of them."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    return (kind is tuple or kind is list) and all(type(v) in _PLAIN for v in value)
+
+
+def _recording(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn`, which on symbolic tensors (the outputs of `Input` and of layers) records a
+    step of the functional graph (TensorOp, in layers/tensor_op.py) instead of computing."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):  # the usual case, checked cheaply
+            if not _plain(value):
+                break
+        else:
+            return fn(*args, **kwargs)
+        if any_symbolic(args, kwargs):
+            from tensorgrad.layers import tensor_op
+
+            return tensor_op.record(name, args, kwargs)
+        return fn(*args, **kwargs)
+
+    return call
+
+
+for _name in __all__:
+    if _name not in ("convert_to_numpy", "convert_to_tensor", "shape"):
+        globals()[_name] = _recording(_name, globals()[_name])
+del _name

@@ -54,16 +54,80 @@ class KerasTensor:
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
-    def _no_arithmetic(self, *_: Any) -> Any:
+    # Arithmetic, comparisons and indexing become steps of the graph (TensorOp, in
+    # layers/tensor_op.py), as keras.ops calls on symbolic tensors do in Keras 3. == and != stay identity tests:
+    # graphs keep KerasTensors in lists and dicts.
+    def _record(self, function: str, *args: Any) -> Any:
+        from tensorgrad.layers import tensor_op
+
+        return tensor_op.record(function, args, {})
+
+    def __add__(self, other: Any) -> Any:
+        return self._record("add", self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return self._record("add", other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return self._record("subtract", self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return self._record("subtract", other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return self._record("multiply", self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return self._record("multiply", other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._record("divide", self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return self._record("divide", other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return self._record("power", self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return self._record("power", other, self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return self._record("matmul", self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return self._record("matmul", other, self)
+
+    def __neg__(self) -> Any:
+        return self._record("negative", self)
+
+    def __abs__(self) -> Any:
+        return self._record("abs", self)
+
+    def __lt__(self, other: Any) -> Any:
+        return self._record("less", self, other)
+
+    def __le__(self, other: Any) -> Any:
+        return self._record("less_equal", self, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._record("greater", self, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._record("greater_equal", self, other)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._record("getitem", self, index)
+
+    __array_ufunc__ = None  # `array * symbolic` defers to __rmul__ rather than converting
+
+    def __array__(self, *_: Any, **__: Any) -> Any:
         raise TypeError(
-            f"KerasTensor {self.name!r}: symbolic tensors hold no values, so arithmetic on them "
-            f"is not recorded; use merge layers (layers.Add(), layers.Multiply(), "
-            f"layers.Concatenate()) or wrap the computation in a layer"
+            f"KerasTensor {self.name!r} is symbolic: it holds no values to make an array of; "
+            "compute on it with keras.ops (or operators) to extend the graph, or build a "
+            "Model and call predict"
         )
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_arithmetic
-    __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __pow__ = __neg__ = _no_arithmetic
-    __array__ = _no_arithmetic  # np.asarray(symbolic) must not quietly give an object array
     __hash__ = object.__hash__
 
 

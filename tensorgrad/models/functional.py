@@ -26,6 +26,7 @@ from tensorgrad.layers.base import Layer
 from tensorgrad.layers.input_layer import InputLayer
 from tensorgrad.layers.input_spec import InputSpec, format_shape, reshape_hint
 from tensorgrad.layers.symbolic import KerasTensor, Node, is_shape
+from tensorgrad.layers.tensor_op import TensorOp
 from tensorgrad.models import fusion
 from tensorgrad.models.model import Model
 from tensorgrad.utils import nest
@@ -84,8 +85,10 @@ class Functional(Model):
     # ----- the graph -----
     @property
     def layers(self) -> list[Layer]:
-        """The layers in graph order, the InputLayers first (as Keras lists them)."""
-        return list(self._layers)
+        """The layers in graph order, the InputLayers first (as Keras lists them). The steps
+        that keras.ops calls and operators on symbolic tensors added (TensorOp) are not
+        layers in Keras' sense: `summary` shows them, `layers` leaves them out."""
+        return [layer for layer in self._layers if not isinstance(layer, TensorOp)]
 
     @property
     def input_names(self) -> list[str]:

@@ -100,7 +100,7 @@ def print_summary(
     for line in _row(headers + (["Connected to"] if graph is not None else []), positions):
         print_fn(line)
     print_fn("=" * line_length)
-    layers = model.layers
+    layers = model._layers if graph is not None else model.layers  # with keras.ops steps
     sources = _connections(model) if graph is not None else {}
     for i, layer in enumerate(layers):
         params = layer.count_params() if layer.built else 0
