@@ -27,6 +27,7 @@ from tensorgrad import (
     models,
     ops,
     optimizers,
+    random,
     regularizers,
     saving,
     utils,
