@@ -102,6 +102,7 @@ class Layer(LossTracking):
     _call_positional: tuple[str, ...] = ()  # call's parameters after inputs, in order
     _training_if_unset = False  # `training` of a direct call that does not say (Keras' rule)
     _makes_masks = False  # compute_mask is overridden: ask it even when no mask comes in
+    _output_shape_by_call = False  # set while a call on several symbolic arguments builds
     _autocast = True  # cast integer inputs to float (an Embedding layer would turn it off)
     supports_masking = False
     """Whether a mask coming in passes through to the output (Keras' default: it does not)."""
@@ -364,7 +365,8 @@ class Layer(LossTracking):
         self.built = True
         if input_shape is not None:
             self._build_input_shape = input_shape
-            self._build_output_shape = self.compute_output_shape(input_shape)
+            if not self._output_shape_by_call:  # a call(a, b) finds it with all arguments
+                self._build_output_shape = self.compute_output_shape(input_shape)
 
     def _maybe_build(self, input_shape: Any) -> None:
         shape = _batch_shape(input_shape)

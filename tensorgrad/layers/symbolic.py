@@ -192,8 +192,20 @@ def symbolic_call(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
         lambda t: t.shape if isinstance(t, KerasTensor) else np.shape(t), inputs
     )
     shapes = _as_shape_structure(shapes)
-    layer._build_for(shapes)
-    out_shapes = layer.compute_output_shape(shapes)
+    if any_symbolic(args, kwargs):  # more tensors than the first argument: call(a, b)
+        # build sees the first argument's shape (as Keras' build(input_shape) does); the
+        # output shapes come from a call on zeros, which needs every argument.
+        layer._output_shape_by_call = True
+        try:
+            layer._build_for(shapes)
+        finally:
+            layer._output_shape_by_call = False
+        out_shapes = _probed_output_shapes(layer, inputs, args, kwargs)
+        if layer._build_output_shape is None:
+            layer._build_output_shape = out_shapes
+    else:
+        layer._build_for(shapes)
+        out_shapes = layer.compute_output_shape(shapes)
     dtype = layer._output_dtype(inputs)
 
     def make(shape: Any) -> Any:
@@ -204,6 +216,36 @@ def symbolic_call(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
     outputs = make(tuple(out_shapes) if is_shape(tuple(out_shapes)) else list(out_shapes))
     Node(layer, (inputs, *args), dict(kwargs), outputs)
     return outputs
+
+
+def _probed_output_shapes(
+    layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """The output shapes of a call with symbolic tensors in several arguments, found by
+    calling the layer on zeros in their place (unknown sizes tried at two lengths)."""
+    from tensorgrad.engine import grad_mode
+    from tensorgrad.layers.layer_losses import losses_paused
+
+    def probe(size: int) -> tuple[list[tuple[int, ...]], Any]:
+        def zeros(item: Any) -> Any:
+            if not isinstance(item, KerasTensor):
+                return item
+            dims = (1,) + tuple(size if d is None else d for d in item.shape[1:])
+            return np.zeros(dims, dtype="float32" if item.dtype == "string" else item.dtype)
+
+        real = [nest.map_structure(zeros, a) for a in (inputs, *args)]
+        named = {k: nest.map_structure(zeros, v) for k, v in kwargs.items()}
+        with grad_mode.no_grad(), losses_paused():
+            out = layer(*real, **named)
+        return [tuple(t.shape) for t in nest.flatten(out)], out
+
+    first, out = probe(2)
+    second, _ = probe(3)
+    shapes = [
+        (None,) + tuple(a if a == b else None for a, b in zip(s1[1:], s2[1:]))
+        for s1, s2 in zip(first, second)
+    ]
+    return shapes[0] if not nest.is_nested(out) else shapes
 
 
 def _as_shape_structure(shapes: Any) -> Any:

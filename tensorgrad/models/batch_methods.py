@@ -40,7 +40,7 @@ class BatchMethods:
             )
         batch = self._one_batch(x, y, sample_weight, class_weight, "train_on_batch")
         self.reset_metrics()
-        logs = self.distribute_strategy.run_step(self._train_on, batch, self.metrics)
+        logs = self.distribute_strategy.run_step(self._train_on, batch, self._metrics_for_steps())
         return _results(logs, return_dict)
 
     def test_on_batch(
@@ -51,6 +51,7 @@ class BatchMethods:
         batch = self._one_batch(x, y, sample_weight, None, "test_on_batch")
         self.reset_metrics()
         with grad_mode.no_grad():
+            self._metrics_for_steps()
             logs = self._test_on(batch)
         return _results(logs, return_dict)
 

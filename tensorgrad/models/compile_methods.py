@@ -81,6 +81,7 @@ class CompileMethods:
             "weighted_metrics": weighted_metrics,
         }
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self._tracked_metrics = None
         self._output_loss_trackers = []
         if isinstance(metrics, list) and not any(nest.is_nested(m) for m in metrics):
             # one flat list: until the data is seen, compiled_metrics shows it as given
@@ -104,9 +105,38 @@ class CompileMethods:
 
     @property
     def metrics(self) -> list[Any]:
-        """Every metric fit reports: the loss tracker, each output's loss, then compile's."""
+        """Every metric fit reports: the loss tracker, each output's loss, compile's, then
+        the Metric objects held in attributes of the model and its layers (as a model with
+        its own loss keeps its trackers), which Keras 3 reports and resets as well."""
         found = [self._loss_tracker] if self._loss_tracker is not None else []
-        return found + list(self._output_loss_trackers) + self.compiled_metrics
+        found += list(self._output_loss_trackers) + self.compiled_metrics
+        return found + self._attribute_metrics(found)
+
+    def _metrics_for_steps(self) -> list[Any]:
+        """`metrics`, found once for a loop of steps (the walk over the layers is not free),
+        and kept for `get_metrics_result` at each step of it."""
+        found = self.metrics
+        own = 1 + len(self._output_loss_trackers) + len(self.compiled_metrics)
+        self._tracked_metrics = found[own:] if self._loss_tracker is not None else None
+        return found
+
+    def _attribute_metrics(self, known: list[Any]) -> list[Any]:
+        """Metrics held in attributes of the model and of its layers, at any depth."""
+        seen_metrics = {id(m) for m in known}
+        seen_layers: set[int] = set()
+        found: list[Any] = []
+        layers = [self]
+        while layers:
+            layer = layers.pop(0)
+            if id(layer) in seen_layers:
+                continue
+            seen_layers.add(id(layer))
+            for value in vars(layer).values():
+                if isinstance(value, metrics_module.Metric) and id(value) not in seen_metrics:
+                    seen_metrics.add(id(value))
+                    found.append(value)
+            layers.extend(layer._sublayers())
+        return found
 
     @property
     def metrics_names(self) -> list[str]:
@@ -258,5 +288,10 @@ class CompileMethods:
         if self._output_loss_trackers:  # several outputs: Keras lists them by name
             metrics = sorted(metrics, key=lambda m: m.name)
         for metric in metrics:
+            logs[metric.name] = metric.result()
+        tracked = self._tracked_metrics
+        if tracked is None:
+            tracked = self._attribute_metrics([self._loss_tracker, *self.compiled_metrics])
+        for metric in tracked:
             logs[metric.name] = metric.result()
         return logs

@@ -75,6 +75,7 @@ class Model(CompileMethods, DataPreparation, GeneratorMethods, BatchMethods, Lay
         self._compile_args: dict[str, Any] = {}
         self._loss_tracker: Any = None
         self._output_loss_trackers: list[Any] = []
+        self._tracked_metrics: list[Any] | None = None  # see _metrics_for_steps
         self._train_weights: list[Tensor] | None = None
         self._initial_epoch: int | None = None  # set by BackupAndRestore to resume
         self.distribute_strategy = distribute.get_strategy()  # one replica outside a scope
@@ -311,9 +312,10 @@ class Model(CompileMethods, DataPreparation, GeneratorMethods, BatchMethods, Lay
     def _train_epoch(self, batches: Any, callbacks: CallbackList) -> dict[str, float]:
         """Run train_step over one epoch of batches; the epoch's running logs."""
         logs: dict[str, float] = {}
+        metrics = self._metrics_for_steps()
         for step, batch in enumerate(batches):
             callbacks.on_train_batch_begin(step)
-            logs = self.distribute_strategy.run_step(self._train_on, batch, self.metrics)
+            logs = self.distribute_strategy.run_step(self._train_on, batch, metrics)
             callbacks.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
@@ -324,10 +326,11 @@ class Model(CompileMethods, DataPreparation, GeneratorMethods, BatchMethods, Lay
         self.reset_metrics()
         callbacks.on_test_begin()
         logs: dict[str, float] = {}
+        metrics = self._metrics_for_steps()
         with grad_mode.no_grad():
             for step, batch in enumerate(batches):
                 callbacks.on_test_batch_begin(step)
-                logs = self.distribute_strategy.run_step(self._test_on, batch, self.metrics)
+                logs = self.distribute_strategy.run_step(self._test_on, batch, metrics)
                 callbacks.on_test_batch_end(step, logs)
         logs = dict(logs)
         callbacks.on_test_end(logs)
