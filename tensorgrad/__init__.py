@@ -57,6 +57,7 @@ from tensorgrad.engine.ops.elementwise import (
     add,
     cast,
     clip,
+    cos,
     divide,
     equal,
     exp,
@@ -71,6 +72,7 @@ from tensorgrad.engine.ops.elementwise import (
     negative,
     not_equal,
     power,
+    sin,
     sqrt,
     square,
     subtract,
@@ -97,13 +99,14 @@ from tensorgrad.engine.ops.pooling import (
     upsample2d,
     zero_pad2d,
 )
-from tensorgrad.engine.ops.reduce import argmax, argmin, max, mean, min, sum, var
+from tensorgrad.engine.ops.reduce import argmax, argmin, cumsum, max, mean, min, sum, var
 from tensorgrad.engine.ops.shape import (
     broadcast_to,
     concatenate,
     expand_dims,
     flatten,
     getitem,
+    pad,
     permute,
     reshape,
     squeeze,

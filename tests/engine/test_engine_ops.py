@@ -143,6 +143,18 @@ OPS: list[Case] = [
     *cases("1/x", lambda x: 1 / x, lambda x: 1 / x, lambda T, x: 1 / x, UNARY, "nonzero"),
     *cases("negative", tg.negative, np.negative, lambda T, x: -x, UNARY),
     *cases("exp", tg.exp, np.exp, lambda T, x: T.exp(x), UNARY),
+    *cases("sin", tg.sin, np.sin, lambda T, x: T.sin(x), UNARY),
+    *cases("cos", tg.cos, np.cos, lambda T, x: T.cos(x), UNARY),
+    *[
+        Case(
+            f"cumsum(axis={axis})",
+            lambda x, axis=axis: tg.cumsum(x, axis=axis),
+            lambda x, axis=axis: np.cumsum(x, axis=axis),
+            lambda T, x, axis=axis: T.cumsum(x.reshape(-1) if axis is None else x, dim=axis or 0),
+            (shape,),
+        )
+        for axis, shape in [(0, (5,)), (1, (3, 4)), (-1, (2, 3, 4)), (None, (3, 4))]
+    ],
     *cases("log", tg.log, np.log, lambda T, x: T.log(x), UNARY, "pos"),
     *cases("sqrt", tg.sqrt, np.sqrt, lambda T, x: T.sqrt(x), UNARY, "pos"),
     *cases("abs", tg.abs, np.abs, lambda T, x: T.abs(x), UNARY, "nonzero"),
@@ -296,6 +308,24 @@ OPS: list[Case] = [
         ]
     ],
     # ----- shape ops -----
+    *[
+        Case(
+            f"pad({width})",
+            lambda x, width=width: tg.pad(x, width, constant_values=0.5),
+            lambda x, width=width: np.pad(x, width, constant_values=0.5),
+            lambda T, x, width=width: T.nn.functional.pad(
+                x,
+                [
+                    v
+                    for pair in reversed(np.broadcast_to(width, (x.ndim, 2)).tolist())
+                    for v in pair
+                ],
+                value=0.5,
+            ),
+            (shape,),
+        )
+        for width, shape in [(1, (3, 4)), (((0, 1), (2, 0)), (3, 4)), (((1, 2),), (2, 1, 3))]
+    ],
     *[
         Case(
             f"reshape{new}",

@@ -142,6 +142,34 @@ def exp(a: Any) -> Tensor:
     return Exp.apply(a)
 
 
+class Sin(Function):
+    def forward(self, a):
+        self.a = a
+        return np.sin(a)
+
+    def backward(self, g):
+        return (g * np.cos(self.a),)
+
+
+def sin(a: Any) -> Tensor:
+    """Sine (radians): positional encodings and periodic features."""
+    return Sin.apply(a)
+
+
+class Cos(Function):
+    def forward(self, a):
+        self.a = a
+        return np.cos(a)
+
+    def backward(self, g):
+        return (-g * np.sin(self.a),)
+
+
+def cos(a: Any) -> Tensor:
+    """Cosine (radians)."""
+    return Cos.apply(a)
+
+
 class Log(Function):
     def forward(self, a):
         self.a = a

@@ -196,3 +196,26 @@ def argmin(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     _check_single_axis("argmin", t, axis)
     _check_not_empty("argmin", t, None)
     return Tensor._make(np.argmin(t.data, axis=axis, keepdims=keepdims), False, None)
+
+
+class CumSum(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, a):
+        return np.cumsum(a, axis=self.axis)
+
+    def backward(self, g):
+        # Each input adds into every later output: the gradient sums from the end.
+        return (np.flip(np.cumsum(np.flip(g, self.axis), axis=self.axis), self.axis),)
+
+
+def cumsum(a: Any, axis: int | None = None) -> Tensor:
+    """Running sums along `axis` (None: over the flattened tensor), as np.cumsum."""
+    t = lift((a,))[0]
+    if axis is None:
+        from tensorgrad.engine.ops.shape import reshape
+
+        return CumSum.apply(reshape(t, (-1,)), axis=0)
+    _check_single_axis("cumsum", t, axis)
+    return CumSum.apply(t, axis=int(axis) % t.ndim)

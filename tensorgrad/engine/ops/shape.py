@@ -208,3 +208,27 @@ def stack(arrays: Sequence[Any], axis: int = 0) -> Tensor:
         raise ValueError(f"stack: axis {axis} is out of range for rank {ndim}")
     axis %= ndim
     return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
+
+
+class Pad(Function):
+    def __init__(self, widths, value):
+        self.widths, self.value = widths, value
+
+    def forward(self, a):
+        return np.pad(a, self.widths, constant_values=self.value)
+
+    def backward(self, g):
+        return (g[tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.widths))],)
+
+
+def pad(a: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Tensor:
+    """a with `constant_values` added around it: pad_width is one (before, after) pair per
+    axis, one pair for all, or one number (NumPy's and Keras' ops.pad forms)."""
+    t = lift((a,))[0]
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got mode={mode!r}")
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (t.ndim, 2))
+    if (widths < 0).any():
+        raise ValueError(f"pad: widths must be >= 0, got {pad_width!r}")
+    pairs = tuple((int(lo), int(hi)) for lo, hi in widths)
+    return Pad.apply(t, widths=pairs, value=constant_values)
