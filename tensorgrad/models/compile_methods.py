@@ -115,10 +115,9 @@ class CompileMethods:
     def _metrics_for_steps(self) -> list[Any]:
         """`metrics`, found once for a loop of steps (the walk over the layers is not free),
         and kept for `get_metrics_result` at each step of it."""
-        found = self.metrics
-        own = 1 + len(self._output_loss_trackers) + len(self.compiled_metrics)
-        self._tracked_metrics = found[own:] if self._loss_tracker is not None else None
-        return found
+        known = [self._loss_tracker, *self.compiled_metrics]
+        self._tracked_metrics = self._attribute_metrics(known)
+        return self.metrics  # a subclass may define its own list (a GAN's two losses)
 
     def _attribute_metrics(self, known: list[Any]) -> list[Any]:
         """Metrics held in attributes of the model and of its layers, at any depth."""

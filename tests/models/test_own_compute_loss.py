@@ -1,6 +1,7 @@
 """A model that computes its own loss (Keras 3's compute_loss override), with metrics held
 in its attributes: logged, reset each epoch and reported as Keras does; and the book's
-variational autoencoder in that shape, with a sampler layer called on two tensors."""
+variational autoencoder in that shape, with a sampler layer called on two tensors; and a
+GAN with its own compile, train_step and metrics."""
 
 from __future__ import annotations
 
@@ -123,3 +124,82 @@ def test_the_books_vae_trains_with_fit_on_images_alone():
     for epoch in range(3):
         parts = history["reconstruction_loss"][epoch] + history["kl_loss"][epoch]
         assert abs(history["loss"][epoch] - parts) < 1e-3 * history["loss"][epoch]
+
+
+def test_a_gan_with_its_own_compile_step_and_metrics():
+    """The book's GAN shape: compile(d_optimizer, g_optimizer, loss_fn), a train_step that
+    takes the images alone, and a `metrics` property of its two losses."""
+    keras, layers, ops = tg, tg.layers, tg.ops
+    latent_dim = 8
+    discriminator = keras.Sequential(
+        [
+            keras.Input((16,)),
+            layers.Dense(32),
+            layers.LeakyReLU(0.2),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+        name="discriminator",
+    )
+    generator = keras.Sequential(
+        [
+            keras.Input((latent_dim,)),
+            layers.Dense(32),
+            layers.LeakyReLU(0.2),
+            layers.Dense(16, activation="sigmoid"),
+        ],
+        name="generator",
+    )
+
+    class GAN(keras.Model):
+        def __init__(self, discriminator, generator, latent_dim):
+            super().__init__()
+            self.discriminator, self.generator, self.latent_dim = (
+                discriminator,
+                generator,
+                latent_dim,
+            )
+            self.d_loss_metric = keras.metrics.Mean(name="d_loss")
+            self.g_loss_metric = keras.metrics.Mean(name="g_loss")
+            self.seed_generator = keras.random.SeedGenerator(1)
+
+        def compile(self, d_optimizer, g_optimizer, loss_fn):
+            super().compile()
+            self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
+
+        @property
+        def metrics(self):
+            return [self.d_loss_metric, self.g_loss_metric]
+
+        def train_step(self, real_images):
+            batch_size = ops.shape(real_images)[0]
+            z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+            fake = self.generator(z)
+            combined = ops.concatenate([fake.detach(), ops.convert_to_tensor(real_images)], axis=0)
+            labels = ops.concatenate(
+                [ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], axis=0
+            )
+            d_loss = self.loss_fn(labels, self.discriminator(combined))
+            d_loss.backward()
+            w = self.discriminator.trainable_weights
+            self.d_optimizer.apply([v.grad for v in w], w)
+            for v in w:
+                v.grad = None
+            z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+            g_loss = self.loss_fn(ops.zeros((batch_size, 1)), self.discriminator(self.generator(z)))
+            g_loss.backward()
+            w = self.generator.trainable_weights
+            self.g_optimizer.apply([v.grad for v in w], w)
+            for v in w + self.discriminator.trainable_weights:
+                v.grad = None
+            self.d_loss_metric.update_state(d_loss.item())
+            self.g_loss_metric.update_state(g_loss.item())
+            return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
+
+    gan = GAN(discriminator, generator, latent_dim)
+    gan.compile(
+        keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), keras.losses.BinaryCrossentropy()
+    )
+    images = np.random.default_rng(0).random((256, 16)).astype("float32")
+    history = gan.fit(images, epochs=3, batch_size=32, verbose=0).history
+    assert sorted(history) == ["d_loss", "g_loss"] and len(history["d_loss"]) == 3
+    assert gan.d_loss_metric.count == 8  # reset at each epoch: the last epoch's 8 batches
