@@ -206,11 +206,12 @@ def symbolic_call(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
     else:
         layer._build_for(shapes)
         out_shapes = layer.compute_output_shape(shapes)
-    dtype = layer._output_dtype(inputs)
+    dtype = layer._output_dtype(inputs)  # one for all outputs, or a list of one each
+    dtypes = iter(dtype) if isinstance(dtype, list) else None
 
     def make(shape: Any) -> Any:
         if is_shape(shape):
-            return KerasTensor(shape, dtype, name=layer.name)
+            return KerasTensor(shape, dtype if dtypes is None else next(dtypes), name=layer.name)
         return [make(s) for s in shape]
 
     outputs = make(tuple(out_shapes) if is_shape(tuple(out_shapes)) else list(out_shapes))

@@ -10,8 +10,8 @@ and loads under the safe format.
 >>> import tensorgrad as tg
 >>> inputs = tg.Input((3,))
 >>> doubled = inputs * 2 + 1
->>> type(doubled.node.layer).__name__, doubled.shape
-('TensorOp', (None, 3))
+>>> type(doubled.node.layer).__name__, doubled.node.layer.summary_type, doubled.shape
+('TensorOp', 'Add', (None, 3))
 >>> tg.Model(inputs, doubled).predict(tg.ones((1, 3)).numpy(), verbose=0)
 array([[3., 3., 3.]], dtype=float32)
 """
@@ -119,7 +119,7 @@ class TensorOp(Layer):
         self.arguments = list(arguments or [])
         self.keyword_arguments = dict(keyword_arguments or {})
         self._input_dtypes: list[str] = []
-        self._result_dtype: str | None = None
+        self._result_dtypes: list[str] = []
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(inputs, list) and any(isinstance(t, KerasTensor) for t in inputs):
@@ -130,8 +130,8 @@ class TensorOp(Layer):
         args = _decode(self.arguments, inputs)
         kwargs = _decode(self.keyword_arguments, inputs)
         result = _function(self.function)(*args, **kwargs)
-        first = nest.flatten(result)[0] if nest.is_nested(result) else result
-        self._result_dtype = np.dtype(getattr(first, "dtype", "float32")).name
+        leaves = nest.flatten(result) if nest.is_nested(result) else [result]
+        self._result_dtypes = [np.dtype(getattr(t, "dtype", "float32")).name for t in leaves]
         return result
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -154,8 +154,17 @@ class TensorOp(Layer):
         ]
         return shapes[0] if not nest.is_nested(out) else shapes
 
-    def _output_dtype(self, inputs: Any) -> str:
-        return self._result_dtype or self.dtype
+    def _output_dtype(self, inputs: Any) -> Any:
+        """The dtype of each output, as the probe of the shapes found them."""
+        found = self._result_dtypes
+        if not found:
+            return self.dtype
+        return found[0] if len(found) == 1 else list(found)
+
+    @property
+    def summary_type(self) -> str:
+        """What summary shows in the type column: the op, as Keras names it (Multiply)."""
+        return "GetItem" if self.function == "getitem" else _camel(self.function)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -164,6 +173,10 @@ class TensorOp(Layer):
             "arguments": self.arguments,
             "keyword_arguments": self.keyword_arguments,
         }
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
 def record(function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -104,7 +104,8 @@ def print_summary(
     sources = _connections(model) if graph is not None else {}
     for i, layer in enumerate(layers):
         params = layer.count_params() if layer.built else 0
-        fields = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer), str(params)]
+        kind = getattr(layer, "summary_type", type(layer).__name__)
+        fields = [f"{layer.name} ({kind})", _output_shape(layer), str(params)]
         if graph is not None:
             inbound = sources.get(id(layer)) or [""]
             rows = [fields + [inbound[0]]] + [["", "", "", more] for more in inbound[1:]]
