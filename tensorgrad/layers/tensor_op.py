@@ -41,7 +41,10 @@ def _function(name: str) -> Any:
 
     fn = getattr(ops, name, None) if name in ops.__all__ else None
     if fn is None:
-        raise ValueError(f"TensorOp: unknown function {name!r}; expected one of keras.ops'")
+        raise ValueError(
+            f"TensorOp: unknown function {name!r}; expected the name of a keras.ops function "
+            "(tensorgrad.ops.__all__) or 'getitem'"
+        )
     return fn
 
 
