@@ -200,7 +200,7 @@ def symbolic_call(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
             layer._build_for(shapes)
         finally:
             layer._output_shape_by_call = False
-        out_shapes = _probed_output_shapes(layer, inputs, args, kwargs)
+        out_shapes = probe_output_shapes(layer, inputs, args, kwargs)
         if layer._build_output_shape is None:
             layer._build_output_shape = out_shapes
     else:
@@ -219,11 +219,13 @@ def symbolic_call(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
     return outputs
 
 
-def _probed_output_shapes(
-    layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+def probe_output_shapes(
+    layer: Layer, inputs: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
 ) -> Any:
-    """The output shapes of a call with symbolic tensors in several arguments, found by
-    calling the layer on zeros in their place (unknown sizes tried at two lengths)."""
+    """The output shapes of `layer(inputs, *args, **kwargs)` on symbolic tensors, found by
+    calling it on zeros in their place (unknown sizes tried at two lengths): one shape, or
+    a list of them."""
+    kwargs = kwargs or {}
     from tensorgrad.engine import grad_mode
     from tensorgrad.layers.layer_losses import losses_paused
 

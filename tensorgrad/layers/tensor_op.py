@@ -23,11 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.engine import grad_mode
 from tensorgrad.engine.tensor import Tensor
 from tensorgrad.layers.base import Layer, unique_name
-from tensorgrad.layers.layer_losses import losses_paused
-from tensorgrad.layers.symbolic import KerasTensor
+from tensorgrad.layers.symbolic import KerasTensor, probe_output_shapes
 from tensorgrad.utils import nest
 
 TENSOR, SLICE, TUPLE, ARRAY, ELLIPSIS = "__tensor__", "__slice__", "__tuple__", "__ndarray__", "..."
@@ -139,23 +137,8 @@ class TensorOp(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Found by running the function on zeros of the inputs' shapes and dtypes."""
-
-        def probe(size: int) -> list[tuple[Any, ...]]:
-            samples = [
-                np.zeros((1,) + tuple(size if d is None else d for d in shape[1:]), dtype)
-                for shape, dtype in zip(input_shape, self._input_dtypes)
-            ]
-            with grad_mode.no_grad(), losses_paused():
-                out = self(samples)
-            return [tuple(t.shape) for t in nest.flatten(out)], out
-
-        first, out = probe(2)
-        second, _ = probe(3) if any(d is None for s in input_shape for d in s[1:]) else (first, 0)
-        shapes = [
-            (None,) + tuple(a if a == b else None for a, b in zip(s1[1:], s2[1:]))
-            for s1, s2 in zip(first, second)
-        ]
-        return shapes[0] if not nest.is_nested(out) else shapes
+        symbols = [KerasTensor(s, d) for s, d in zip(input_shape, self._input_dtypes)]
+        return probe_output_shapes(self, symbols)
 
     def _output_dtype(self, inputs: Any) -> Any:
         """The dtype of each output, as the probe of the shapes found them."""
