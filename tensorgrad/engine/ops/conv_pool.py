@@ -98,9 +98,11 @@ class Conv2DReluMaxPool(Function):
         # Each window's largest pre-activation, and (training) the first offset holding it:
         # only a strictly larger value takes over, as in max_pool2d.
         best = out[0].copy() if blocks == 1 else np.maximum(out[0], out[1])
-        winner = np.zeros(best.shape, dtype=np.uint8) if track else None
+        winner = None
         if track and blocks > 1:
             winner = np.greater(out[1], out[0]).view(np.uint8)
+        elif track:
+            winner = np.zeros(best.shape, dtype=np.uint8)
         for k in range(2, blocks):
             if track:
                 won = np.greater(out[k], best).view(np.uint8)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.engine.function import Function, lift
+from tensorgrad.engine.ops import shape as shape_ops
 from tensorgrad.engine.tensor import Tensor
 
 
@@ -214,8 +215,6 @@ def cumsum(a: Any, axis: int | None = None) -> Tensor:
     """Running sums along `axis` (None: over the flattened tensor), as np.cumsum."""
     t = lift((a,))[0]
     if axis is None:
-        from tensorgrad.engine.ops.shape import reshape
-
-        return CumSum.apply(reshape(t, (-1,)), axis=0)
+        return CumSum.apply(shape_ops.reshape(t, (-1,)), axis=0)
     _check_single_axis("cumsum", t, axis)
     return CumSum.apply(t, axis=int(axis) % t.ndim)
