@@ -108,33 +108,30 @@ class CompileMethods:
         """Every metric fit reports: the loss tracker, each output's loss, compile's, then
         the Metric objects held in attributes of the model and its layers (as a model with
         its own loss keeps its trackers), which Keras 3 reports and resets as well."""
+        own = self._compiled_metric_objects()
+        return own + self._attribute_metrics(own)
+
+    def _compiled_metric_objects(self) -> list[Any]:
+        """The metrics compile made: the loss tracker, each output's loss, compile's."""
         found = [self._loss_tracker] if self._loss_tracker is not None else []
-        found += list(self._output_loss_trackers) + self.compiled_metrics
-        return found + self._attribute_metrics(found)
+        return found + list(self._output_loss_trackers) + self.compiled_metrics
 
     def _metrics_for_steps(self) -> list[Any]:
         """`metrics`, found once for a loop of steps (the walk over the layers is not free),
-        and kept for `get_metrics_result` at each step of it."""
-        known = [self._loss_tracker, *self.compiled_metrics]
-        self._tracked_metrics = self._attribute_metrics(known)
+        and the attribute metrics kept for `get_metrics_result` at each step of it."""
+        self._tracked_metrics = self._attribute_metrics(self._compiled_metric_objects())
         return self.metrics  # a subclass may define its own list (a GAN's two losses)
 
     def _attribute_metrics(self, known: list[Any]) -> list[Any]:
-        """Metrics held in attributes of the model and of its layers, at any depth."""
-        seen_metrics = {id(m) for m in known}
-        seen_layers: set[int] = set()
+        """Metrics held in attributes of the model and of its layers, at any depth, that
+        are not among `known`."""
+        seen = {id(m) for m in known}
         found: list[Any] = []
-        layers = [self]
-        while layers:
-            layer = layers.pop(0)
-            if id(layer) in seen_layers:
-                continue
-            seen_layers.add(id(layer))
+        for layer in [self, *self._all_sublayers()]:
             for value in vars(layer).values():
-                if isinstance(value, metrics_module.Metric) and id(value) not in seen_metrics:
-                    seen_metrics.add(id(value))
+                if isinstance(value, metrics_module.Metric) and id(value) not in seen:
+                    seen.add(id(value))
                     found.append(value)
-            layers.extend(layer._sublayers())
         return found
 
     @property
@@ -289,8 +286,8 @@ class CompileMethods:
         for metric in metrics:
             logs[metric.name] = metric.result()
         tracked = self._tracked_metrics
-        if tracked is None:
-            tracked = self._attribute_metrics([self._loss_tracker, *self.compiled_metrics])
+        if tracked is None:  # outside fit's loops
+            tracked = self._attribute_metrics(self._compiled_metric_objects())
         for metric in tracked:
             logs[metric.name] = metric.result()
         return logs
