@@ -120,10 +120,6 @@ def _constant(array: Any) -> Tensor:
     return Tensor._make(np.asarray(array), False, None)
 
 
-def _values(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _along(x: Tensor, index: Any, axis: int) -> Tensor:
     """x indexed by `index` along one axis (an integer array or a slice)."""
     return _getitem(x, (slice(None),) * (axis % builtins.max(x.ndim, 1)) + (index,))
@@ -143,7 +139,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
 def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     """The entries of x at integer `indices` along `axis` (None: of the flattened x)."""
     t = _t(x)
-    index = _values(indices).astype(np.int64)
+    index = convert_to_numpy(indices).astype(np.int64)
     if axis is None:
         return _getitem(reshape(t, (-1,)), index)
     return _along(t, index, axis)
@@ -152,7 +148,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     """np.take_along_axis: indices of x's rank pick entries along `axis`."""
     t = _t(x)
-    index = _values(indices).astype(np.int64)
+    index = convert_to_numpy(indices).astype(np.int64)
     if axis is None:
         return _getitem(reshape(t, (-1,)), index.reshape(-1))
     axis %= t.ndim
@@ -180,7 +176,7 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     t = _t(x)
     if axis is None:
         t, axis = reshape(t, (-1,)), 0
-    return _along(t, np.repeat(np.arange(t.shape[axis]), _values(repeats)), axis)
+    return _along(t, np.repeat(np.arange(t.shape[axis]), convert_to_numpy(repeats)), axis)
 
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
@@ -237,7 +233,7 @@ def triu(x: Any, k: int = 0) -> Tensor:
 
 def argsort(x: Any, axis: int = -1) -> Tensor:
     """The indices that sort x along `axis` (stable), as int32."""
-    return _constant(np.argsort(_values(x), axis=axis, kind="stable").astype(np.int32))
+    return _constant(np.argsort(convert_to_numpy(x), axis=axis, kind="stable").astype(np.int32))
 
 
 def sort(x: Any, axis: int = -1) -> Tensor:
@@ -247,7 +243,7 @@ def sort(x: Any, axis: int = -1) -> Tensor:
 
 def top_k(x: Any, k: int, sorted: bool = True) -> tuple[Tensor, Tensor]:
     """(values, indices) of the k largest entries along the last axis, largest first."""
-    order = np.argsort(-_values(x), axis=-1, kind="stable")[..., :k].astype(np.int32)
+    order = np.argsort(-convert_to_numpy(x), axis=-1, kind="stable")[..., :k].astype(np.int32)
     return take_along_axis(x, order, axis=-1), _constant(order)
 
 
@@ -257,7 +253,7 @@ def one_hot(
     """Integer labels as one-hot vectors of `num_classes` along a new `axis`."""
     if sparse:
         raise ValueError("one_hot: sparse=True is not supported; the result is dense")
-    labels = _values(x).astype(np.int64)
+    labels = convert_to_numpy(x).astype(np.int64)
     valid = (labels >= 0) & (labels < num_classes)  # Keras: other labels give zeros
     out = np.eye(num_classes, dtype=dtype or "float32")[np.where(valid, labels, 0)]
     out[~valid] = 0
@@ -268,7 +264,7 @@ def _no_gradient(fn: Any) -> Any:
     """A NumPy function as an op with no gradient (comparisons, rounding, tests)."""
 
     def op(*args: Any, **kwargs: Any) -> Tensor:
-        return _constant(fn(*[_values(a) for a in args], **kwargs))
+        return _constant(fn(*[convert_to_numpy(a) for a in args], **kwargs))
 
     return op
 
@@ -286,22 +282,22 @@ ceil = _no_gradient(np.ceil)
 
 def round(x: Any, decimals: int = 0) -> Tensor:
     """x rounded to `decimals` places, halves to even (no gradient)."""
-    return _constant(np.round(_values(x), decimals))
+    return _constant(np.round(convert_to_numpy(x), decimals))
 
 
 def any(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Whether any entry is true (non-zero) along `axis`."""
-    return _constant(np.any(_values(x), axis=axis, keepdims=keepdims))
+    return _constant(np.any(convert_to_numpy(x), axis=axis, keepdims=keepdims))
 
 
 def all(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Whether every entry is true (non-zero) along `axis`."""
-    return _constant(np.all(_values(x), axis=axis, keepdims=keepdims))
+    return _constant(np.all(convert_to_numpy(x), axis=axis, keepdims=keepdims))
 
 
 def count_nonzero(x: Any, axis: Any = None) -> Tensor:
     """The number of non-zero entries along `axis`, as int32."""
-    return _constant(np.asarray(np.count_nonzero(_values(x), axis=axis), dtype=np.int32))
+    return _constant(np.asarray(np.count_nonzero(convert_to_numpy(x), axis=axis), dtype=np.int32))
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:

@@ -26,6 +26,23 @@ if TYPE_CHECKING:
     from tensorgrad.layers.base import Layer
 
 
+def _record(function: str, *args: Any) -> Any:
+    """`function(*args)` on symbolic tensors, recorded as a step of the graph."""
+    from tensorgrad.layers import tensor_op  # it builds on Layer, which imports this module
+
+    return tensor_op.record(function, args, {})
+
+
+def _operator(function: str, reflected: bool = False) -> Any:
+    """The method behind a binary operator (x + y, x[i]): `function(x, y)`, or
+    `function(y, x)` for the reflected form (2 + x)."""
+
+    def method(self: KerasTensor, other: Any) -> Any:
+        return _record(function, other, self) if reflected else _record(function, self, other)
+
+    return method
+
+
 class KerasTensor:
     """The symbolic output of a layer: shape (None for the batch axis) and dtype, no data.
 
@@ -55,69 +72,23 @@ class KerasTensor:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
     # Arithmetic, comparisons and indexing become steps of the graph (TensorOp, in
-    # layers/tensor_op.py), as keras.ops calls on symbolic tensors do in Keras 3. == and != stay identity tests:
-    # graphs keep KerasTensors in lists and dicts.
-    def _record(self, function: str, *args: Any) -> Any:
-        from tensorgrad.layers import tensor_op
-
-        return tensor_op.record(function, args, {})
-
-    def __add__(self, other: Any) -> Any:
-        return self._record("add", self, other)
-
-    def __radd__(self, other: Any) -> Any:
-        return self._record("add", other, self)
-
-    def __sub__(self, other: Any) -> Any:
-        return self._record("subtract", self, other)
-
-    def __rsub__(self, other: Any) -> Any:
-        return self._record("subtract", other, self)
-
-    def __mul__(self, other: Any) -> Any:
-        return self._record("multiply", self, other)
-
-    def __rmul__(self, other: Any) -> Any:
-        return self._record("multiply", other, self)
-
-    def __truediv__(self, other: Any) -> Any:
-        return self._record("divide", self, other)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return self._record("divide", other, self)
-
-    def __pow__(self, other: Any) -> Any:
-        return self._record("power", self, other)
-
-    def __rpow__(self, other: Any) -> Any:
-        return self._record("power", other, self)
-
-    def __matmul__(self, other: Any) -> Any:
-        return self._record("matmul", self, other)
-
-    def __rmatmul__(self, other: Any) -> Any:
-        return self._record("matmul", other, self)
+    # layers/tensor_op.py), as keras.ops calls on symbolic tensors do in Keras 3.
+    # == and != stay identity tests: graphs keep KerasTensors in lists and dicts.
+    __add__, __radd__ = _operator("add"), _operator("add", reflected=True)
+    __sub__, __rsub__ = _operator("subtract"), _operator("subtract", reflected=True)
+    __mul__, __rmul__ = _operator("multiply"), _operator("multiply", reflected=True)
+    __truediv__, __rtruediv__ = _operator("divide"), _operator("divide", reflected=True)
+    __pow__, __rpow__ = _operator("power"), _operator("power", reflected=True)
+    __matmul__, __rmatmul__ = _operator("matmul"), _operator("matmul", reflected=True)
+    __lt__, __le__ = _operator("less"), _operator("less_equal")
+    __gt__, __ge__ = _operator("greater"), _operator("greater_equal")
+    __getitem__ = _operator("getitem")
 
     def __neg__(self) -> Any:
-        return self._record("negative", self)
+        return _record("negative", self)
 
     def __abs__(self) -> Any:
-        return self._record("abs", self)
-
-    def __lt__(self, other: Any) -> Any:
-        return self._record("less", self, other)
-
-    def __le__(self, other: Any) -> Any:
-        return self._record("less_equal", self, other)
-
-    def __gt__(self, other: Any) -> Any:
-        return self._record("greater", self, other)
-
-    def __ge__(self, other: Any) -> Any:
-        return self._record("greater_equal", self, other)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._record("getitem", self, index)
+        return _record("abs", self)
 
     __array_ufunc__ = None  # `array * symbolic` defers to __rmul__ rather than converting
 

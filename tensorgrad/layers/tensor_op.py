@@ -113,7 +113,7 @@ class TensorOp(Layer):
         keyword_arguments: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        _function(function)  # an unknown name fails here, not at the first call
+        self._fn = _function(function)  # an unknown name fails here, not at the first call
         kwargs.setdefault("name", unique_name(function))
         super().__init__(**kwargs)
         self.function = function
@@ -130,7 +130,7 @@ class TensorOp(Layer):
     def call(self, inputs: list[Any]) -> Any:
         args = _decode(self.arguments, inputs)
         kwargs = _decode(self.keyword_arguments, inputs)
-        result = _function(self.function)(*args, **kwargs)
+        result = self._fn(*args, **kwargs)
         leaves = nest.flatten(result) if nest.is_nested(result) else [result]
         self._result_dtypes = [np.dtype(getattr(t, "dtype", "float32")).name for t in leaves]
         return result
