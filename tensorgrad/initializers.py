@@ -149,18 +149,6 @@ class RandomUniform(RandomInitializer):
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
 
 
-def _truncated_normal(
-    rng: np.random.Generator, shape: tuple[int, ...], mean: float, stddev: float
-) -> np.ndarray:
-    """Normal samples, each one farther than two standard deviations from the mean redrawn."""
-    values = rng.standard_normal(shape)
-    bad = np.abs(values) > 2
-    while bad.any():  # about 4.6% redrawn each round, so a few rounds suffice
-        values[bad] = rng.standard_normal(int(bad.sum()))
-        bad = np.abs(values) > 2
-    return mean + stddev * values
-
-
 @register(INITIALIZERS)
 class TruncatedNormal(RandomInitializer):
     """Normal samples with values beyond two standard deviations redrawn (defaults 0, 0.05)."""
@@ -170,7 +158,7 @@ class TruncatedNormal(RandomInitializer):
         self.mean, self.stddev = mean, stddev
 
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> np.ndarray:
-        values = _truncated_normal(self._generator(), _shape(shape), self.mean, self.stddev)
+        values = random.truncated_normal(self._generator(), _shape(shape), self.mean, self.stddev)
         return values.astype(_dtype(dtype))
 
     def get_config(self) -> dict[str, Any]:
@@ -238,7 +226,7 @@ class VarianceScaling(RandomInitializer):
         rng = self._generator()
         if self.distribution == "truncated_normal":
             stddev = math.sqrt(variance) / _TRUNCATED_STDDEV
-            values = _truncated_normal(rng, shape, 0.0, stddev)
+            values = random.truncated_normal(rng, shape, 0.0, stddev)
         elif self.distribution == "untruncated_normal":
             values = rng.normal(0.0, math.sqrt(variance), shape)
         else:

@@ -113,8 +113,10 @@ def normal(
 ) -> Tensor:
     """Samples of a normal distribution of `mean` and `stddev`."""
     rng, kind = _generator(seed, "normal"), _float(dtype, "normal")
-    values = rng.standard_normal(_shape(shape, "normal"), dtype=np.float64) * stddev + mean
-    return _constant(values.astype(kind))
+    values = library_random.standard_normal(rng, _shape(shape, "normal"), kind)
+    values *= np.asarray(stddev, dtype=kind)
+    values += np.asarray(mean, dtype=kind)
+    return _constant(values)
 
 
 def uniform(
@@ -132,12 +134,8 @@ def truncated_normal(
 ) -> Tensor:
     """Samples of a normal distribution cut at two standard deviations (redrawn beyond)."""
     rng, kind = _generator(seed, "truncated_normal"), _float(dtype, "truncated_normal")
-    values = rng.standard_normal(_shape(shape, "truncated_normal"))
-    outside = np.abs(values) > 2.0
-    while outside.any():
-        values[outside] = rng.standard_normal(int(outside.sum()))
-        outside = np.abs(values) > 2.0
-    return _constant((values * stddev + mean).astype(kind))
+    values = library_random.truncated_normal(rng, _shape(shape, "truncated_normal"), mean, stddev)
+    return _constant(values.astype(kind))
 
 
 def randint(shape: Any, minval: int, maxval: int, dtype: Any = "int32", seed: Any = None) -> Tensor:

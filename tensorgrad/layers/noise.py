@@ -43,12 +43,6 @@ def _fraction(layer: str, name: str, value: Any, upper: float, closed: bool) -> 
     return float(value)
 
 
-def _normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """Standard normal samples of `dtype` (float32 sampled directly, not cast down)."""
-    kind = np.float32 if dtype == np.float32 else np.float64
-    return rng.standard_normal(shape, dtype=kind).astype(dtype, copy=False)
-
-
 class _SpatialDropout(Dropout):
     """Dropout of whole channels: one keep/drop draw per sample and feature map."""
 
@@ -131,7 +125,7 @@ class GaussianNoise(Layer):
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         if not training or self.stddev == 0:
             return inputs
-        noise = _normal(self._rng or random.generator(), inputs.shape, inputs.dtype)
+        noise = random.standard_normal(self._rng or random.generator(), inputs.shape, inputs.dtype)
         noise *= self.stddev
         return inputs + noise
 
@@ -161,7 +155,7 @@ class GaussianDropout(Layer):
     def call(self, inputs: Tensor, training: bool = False) -> Tensor:
         if not training or self.rate == 0:
             return inputs
-        noise = _normal(self._rng or random.generator(), inputs.shape, inputs.dtype)
+        noise = random.standard_normal(self._rng or random.generator(), inputs.shape, inputs.dtype)
         noise *= math.sqrt(self.rate / (1.0 - self.rate))
         noise += 1.0
         return inputs * noise
