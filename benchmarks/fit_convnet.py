@@ -111,12 +111,7 @@ def time_runner(name, n_train, batch_size, predict_passes=PREDICT_PASSES):
         start = time.perf_counter()
         history = model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
         fit_s = time.perf_counter() - start
-        passes = []
-        for _ in range(predict_passes):
-            start = time.perf_counter()
-            probs = model.predict(x_test, verbose=0)
-            passes.append(time.perf_counter() - start)
-        predict_s = statistics.median(passes)
+        predict_s, probs = _median_time(lambda: model.predict(x_test, verbose=0), predict_passes)
         return fit_s, history.history["accuracy"][-1], predict_s, _accuracy(probs, test_labels)
 
     import torch
@@ -154,16 +149,24 @@ def time_runner(name, n_train, batch_size, predict_passes=PREDICT_PASSES):
     train_acc = epoch(xt, yt)
     fit_s = time.perf_counter() - start
     xtest = torch.from_numpy(np.ascontiguousarray(x_test.transpose(0, 3, 1, 2)))
-    passes = []
-    for _ in range(predict_passes):
-        start = time.perf_counter()
+
+    def predict():
         with torch.no_grad():
-            probs = torch.cat(
-                [torch.softmax(net(xtest[i : i + 32]), 1) for i in range(0, len(xtest), 32)]
-            ).numpy()
-        passes.append(time.perf_counter() - start)
-    predict_s = statistics.median(passes)
+            batches = [torch.softmax(net(xtest[i : i + 32]), 1) for i in range(0, len(xtest), 32)]
+        return torch.cat(batches).numpy()
+
+    predict_s, probs = _median_time(predict, predict_passes)
     return fit_s, train_acc, predict_s, _accuracy(probs, test_labels)
+
+
+def _median_time(fn, passes):
+    """(median seconds of `passes` calls of fn, the last call's result)."""
+    seconds = []
+    for _ in range(passes):
+        start = time.perf_counter()
+        result = fn()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds), result
 
 
 def _accuracy(probs, labels):
