@@ -65,6 +65,15 @@ def test_functional_api_example_runs(capsys) -> None:
     assert "Connected to" in capsys.readouterr().out
 
 
+def test_own_loss_example_runs(capsys) -> None:
+    block = next(b for b in python_blocks() if "class VAE(keras.Model)" in b)
+    namespace: dict = {}
+    exec(compile(block, str(README), "exec"), namespace)
+    assert capsys.readouterr().out.strip() == "['kl_loss', 'loss']"
+    losses = namespace["history"].history["loss"]
+    assert len(losses) == 2 and losses[1] < losses[0]
+
+
 def test_convnet_listing_runs(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     block = next(b for b in python_blocks() if "layers.Conv2D(32" in b)
     try:

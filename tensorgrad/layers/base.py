@@ -368,7 +368,17 @@ class Layer(LossTracking):
             if not self._output_shape_by_call:  # a call(a, b) finds it with all arguments
                 self._build_output_shape = self.compute_output_shape(input_shape)
 
-    def _maybe_build(self, input_shape: Any) -> None:
+    def _maybe_build(self, input_shape: Any, several_inputs: bool = False) -> None:
+        """build(input_shape), checked against a declared input shape. With
+        `several_inputs` (call(a, b)), build sees the first one's shape, as in Keras, and
+        the output shape is left to the call, which has them all."""
+        if several_inputs:
+            self._output_shape_by_call = True
+            try:
+                self._maybe_build(input_shape)
+            finally:
+                self._output_shape_by_call = False
+            return
         shape = _batch_shape(input_shape)
         declared = self._batch_input_shape
         if (
@@ -383,10 +393,10 @@ class Layer(LossTracking):
             )
         self.build(shape)
 
-    def _build_for(self, shapes: Any) -> None:
+    def _build_for(self, shapes: Any, several_inputs: bool = False) -> None:
         """Build for inputs of `shapes` on first use; afterwards check them against the spec."""
         if not self.built:
-            self._maybe_build(shapes)
+            self._maybe_build(shapes, several_inputs)
         elif self.input_spec is not None and symbolic.is_shape(shapes):
             self.input_spec.check(self, shapes)
 
@@ -424,7 +434,8 @@ class Layer(LossTracking):
                 cast._keras_mask = x._keras_mask
                 x = cast
             if not self.built:
-                self._maybe_build(x.data.shape)
+                several = any(isinstance(a, (Tensor, np.ndarray)) for a in args)
+                self._maybe_build(x.data.shape, several_inputs=several)
             spec = self.input_spec
             if spec is not None:
                 spec.check(self, x.data.shape)

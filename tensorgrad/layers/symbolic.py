@@ -166,11 +166,7 @@ def symbolic_call(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
     if any_symbolic(args, kwargs):  # more tensors than the first argument: call(a, b)
         # build sees the first argument's shape (as Keras' build(input_shape) does); the
         # output shapes come from a call on zeros, which needs every argument.
-        layer._output_shape_by_call = True
-        try:
-            layer._build_for(shapes)
-        finally:
-            layer._output_shape_by_call = False
+        layer._build_for(shapes, several_inputs=True)
         out_shapes = probe_output_shapes(layer, inputs, args, kwargs)
         if layer._build_output_shape is None:
             layer._build_output_shape = out_shapes

@@ -203,3 +203,19 @@ def test_a_gan_with_its_own_compile_step_and_metrics():
     history = gan.fit(images, epochs=3, batch_size=32, verbose=0).history
     assert sorted(history) == ["d_loss", "g_loss"] and len(history["d_loss"]) == 3
     assert gan.d_loss_metric.count == 8  # reset at each epoch: the last epoch's 8 batches
+
+
+def test_an_unbuilt_layer_called_on_two_tensors_builds_from_the_first():
+    class Scaled(tg.layers.Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, a, b):
+            return a * self.scale + b
+
+    layer = Scaled()
+    out = layer(np.ones((2, 3), dtype=np.float32), np.full((2, 3), 2.0, dtype=np.float32))
+    np.testing.assert_array_equal(out.numpy(), np.full((2, 3), 3.0))
+    assert layer.scale.shape == (3,)
+    symbolic = Scaled()(tg.Input((4,)), tg.Input((4,)))
+    assert symbolic.shape == (None, 4)
